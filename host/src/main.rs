@@ -1,0 +1,36 @@
+//! `exo`: the command-line tool of the Exo project.
+
+mod sim_cmd;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "exo",
+    version,
+    about = "Exo: atomic broadcast for the rack-scale computer"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the seeded rack simulator: N golden-model hosts on a simulated fabric.
+    Sim(sim_cmd::SimArgs),
+    /// Print the Exo network frame layout (the table the protocol document embeds).
+    Wire,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Sim(args) => sim_cmd::run(args),
+        Command::Wire => {
+            print!("{}", exo_proto::wire::layout_markdown());
+            ExitCode::SUCCESS
+        }
+    }
+}

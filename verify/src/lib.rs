@@ -1,0 +1,12 @@
+//! What holds Exo to its reference: the seeded rack simulator, fault injection, the safety and
+//! progress checkers, scripted scenarios and randomized fault plans.
+
+pub mod faults;
+pub mod net;
+pub mod progress;
+pub mod rack;
+pub mod report;
+pub mod rng;
+pub mod safety;
+pub mod scenario;
+pub mod workload;

@@ -1,0 +1,791 @@
+//! The rack simulator: N golden-model hosts on a simulated aggregate→broadcast fabric.
+//!
+//! Discrete events in simulated picoseconds, processed in (time, class, insertion) order, with
+//! all randomness drawn from one seeded [`Rng`] in event order: the same seed and the same
+//! configuration replay the same run bit for bit.
+//!
+//! What is simulated, per frame: the engine turnaround, serialization on the sender's uplink,
+//! wire latency, the fabric (frames leave the aggregation point one at a time, in arrival order,
+//! never interleaved), broadcast to every host including the sender, wire latency and
+//! serialization again. Faults: partitions (at the broadcast point), per-link loss and
+//! corruption (caught by a real FCS check at the receiver), scripted drops, host crashes (a frame
+//! being sent is cut short) and restarts. The checkers watch every step.
+
+use crate::faults::{FaultState, NetFault};
+use crate::net::{NetConfig, Picos, PS_PER_NS};
+use crate::progress::{connected_majority, ProgressChecker};
+use crate::rng::Rng;
+use crate::safety::SafetyChecker;
+use exo_proto::fcs::{append_fcs, strip_fcs};
+use exo_proto::model::{
+    ClusterConfig, Counters, Host, HostConfig, Output, PostError, PostId, Rules, TokenClaim,
+    Transmit,
+};
+use exo_proto::wire::MAX_FRAME_LEN;
+use exo_proto::{HostId, Nanos};
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+
+/// Index of a message submitted to the rack, in submission order.
+pub type MsgId = usize;
+
+/// Everything that defines a run apart from its workload and faults.
+#[derive(Debug, Clone)]
+pub struct RackConfig {
+    pub cluster: ClusterConfig,
+    pub net: NetConfig,
+    pub claim: TokenClaim,
+    /// Hosts with their own token-claim setting.
+    pub claim_overrides: Vec<(HostId, TokenClaim)>,
+    pub rules: Rules,
+    pub max_posted: usize,
+    pub seed: u64,
+}
+
+impl RackConfig {
+    pub fn new(n: usize, seed: u64) -> RackConfig {
+        RackConfig {
+            cluster: ClusterConfig::new(n),
+            net: NetConfig::default(),
+            claim: TokenClaim::Slides {
+                token_timeout: exo_proto::model::DEFAULT_TOKEN_TIMEOUT_NS,
+            },
+            claim_overrides: Vec::new(),
+            rules: Rules::default(),
+            max_posted: 64,
+            seed,
+        }
+    }
+
+    pub fn host_config(&self, id: HostId) -> HostConfig {
+        let mut cfg = HostConfig::new(id, self.cluster.clone());
+        cfg.claim = self
+            .claim_overrides
+            .iter()
+            .find(|(h, _)| *h == id)
+            .map_or(self.claim, |(_, c)| *c);
+        cfg.rules = self.rules;
+        cfg.max_posted = self.max_posted;
+        cfg
+    }
+
+    fn longest_timeout(&self) -> Nanos {
+        std::iter::once(self.claim)
+            .chain(self.claim_overrides.iter().map(|(_, c)| *c))
+            .map(|c| match c {
+                TokenClaim::Slides { token_timeout } => token_timeout,
+                TokenClaim::Off => 0,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Longest token hop: a maximum-size frame.
+    pub fn longest_hop(&self) -> Picos {
+        self.net.hop(MAX_FRAME_LEN)
+    }
+
+    /// The progress bound the protocol document states: one trip around the ring of token
+    /// timeouts plus two more, and four of the longest hops.
+    pub fn progress_bound(&self) -> Picos {
+        let members = self.cluster.members.len() as u64;
+        (members + 2) * self.longest_timeout() * PS_PER_NS + 4 * self.longest_hop()
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        self.net.validate()?;
+        for i in 0..self.cluster.n {
+            self.host_config(HostId(i as u8))
+                .validate()
+                .map_err(|e| e.to_string())?;
+        }
+        let hop = self.longest_hop() / PS_PER_NS;
+        for (id, claim) in std::iter::once((None, self.claim))
+            .chain(self.claim_overrides.iter().map(|(h, c)| (Some(*h), *c)))
+        {
+            if let TokenClaim::Slides { token_timeout } = claim {
+                if token_timeout <= hop {
+                    let who = id.map_or("the token timeout".to_string(), |h| {
+                        format!("host {h}'s token timeout")
+                    });
+                    return Err(format!(
+                        "{who} ({token_timeout} ns) must exceed the longest hop ({hop} ns), \
+                         or hosts claim the token while it is still on its way"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Something done to the rack at a moment of the run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Net(NetFault),
+    /// The host stops at once: its state is lost, a frame it is sending is cut short.
+    Crash(HostId),
+    /// The host comes back without its state (it halts until a state transfer).
+    Restart(HostId),
+    /// The application at `host` submits a message.
+    Submit {
+        host: HostId,
+        payload: Vec<u8>,
+    },
+}
+
+#[derive(Debug, Clone)]
+enum Event {
+    Timer {
+        host: usize,
+    },
+    AtFabric {
+        frame: u64,
+    },
+    Deliver {
+        frame: u64,
+        to: usize,
+        corrupt: bool,
+    },
+    Act(Action),
+    Tick,
+}
+
+/// Events sort by time, then class (scheduled actions before the hosts at the same instant),
+/// then insertion order.
+struct Queued {
+    time: Picos,
+    class: u8,
+    order: u64,
+    event: Event,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Queued {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // BinaryHeap is a max-heap: reverse to pop the earliest first.
+        (other.time, other.class, other.order).cmp(&(self.time, self.class, self.order))
+    }
+}
+
+/// A frame on its way through the network.
+struct InTransit {
+    sender: usize,
+    seq: u64,
+    bytes: Vec<u8>,
+    decided: Picos,
+    tx_start: Picos,
+    tx_end: Picos,
+    uplink_corrupt: bool,
+    outstanding: u32,
+}
+
+/// A submitted message and what happened to it.
+#[derive(Debug, Clone)]
+pub struct MsgRecord {
+    pub host: HostId,
+    /// First byte of the first frame that carried it.
+    pub first_byte: Option<Picos>,
+    /// Log position it was agreed at.
+    pub position: Option<u64>,
+    /// When the last host to agree it did so.
+    pub last_agreed: Option<Picos>,
+}
+
+struct Slot {
+    host: Option<Host>,
+    crashes: Vec<Picos>,
+    uplink_free: Picos,
+    timer_at: Option<Picos>,
+    backlog: VecDeque<(MsgId, Vec<u8>)>,
+    posts: HashMap<PostId, MsgId>,
+    fcs_errors: u64,
+}
+
+/// Frame counts over the whole run.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct FrameStats {
+    pub sent: u64,
+    pub delivered: u64,
+    pub lost_uplink: u64,
+    pub lost_downlink: u64,
+    pub dropped_scripted: u64,
+    pub blocked_by_partition: u64,
+    pub fcs_errors: u64,
+    pub undetected_corruption: u64,
+    /// Frames a host decided to send but crashed before sending.
+    pub never_sent: u64,
+}
+
+pub struct Rack {
+    cfg: RackConfig,
+    now: Picos,
+    order: u64,
+    queue: BinaryHeap<Queued>,
+    rng: Rng,
+    slots: Vec<Slot>,
+    faults: FaultState,
+    aggregator_free: Picos,
+    frames: HashMap<u64, InTransit>,
+    next_frame: u64,
+    completed: Vec<(HostId, u64)>,
+    msgs: Vec<MsgRecord>,
+    msg_at: HashMap<(u8, u64), MsgId>,
+    messages_agreed: usize,
+    messages_lost: usize,
+    last_agreement: Picos,
+    safety: SafetyChecker,
+    progress: ProgressChecker,
+    majority_dirty: bool,
+    retired: Counters,
+    stats: FrameStats,
+}
+
+impl Rack {
+    pub fn new(cfg: RackConfig) -> Result<Rack, String> {
+        cfg.validate()?;
+        let n = cfg.cluster.n;
+        let mut slots = Vec::with_capacity(n);
+        for i in 0..n {
+            let host = Host::new(cfg.host_config(HostId(i as u8)), 0).map_err(|e| e.to_string())?;
+            slots.push(Slot {
+                host: Some(host),
+                crashes: Vec::new(),
+                uplink_free: 0,
+                timer_at: None,
+                backlog: VecDeque::new(),
+                posts: HashMap::new(),
+                fcs_errors: 0,
+            });
+        }
+        let bound = cfg.progress_bound();
+        let mut rack = Rack {
+            rng: Rng::new(cfg.seed),
+            now: 0,
+            order: 0,
+            queue: BinaryHeap::new(),
+            slots,
+            faults: FaultState::new(n),
+            aggregator_free: 0,
+            frames: HashMap::new(),
+            next_frame: 0,
+            completed: Vec::new(),
+            msgs: Vec::new(),
+            msg_at: HashMap::new(),
+            messages_agreed: 0,
+            messages_lost: 0,
+            last_agreement: 0,
+            safety: SafetyChecker::new(n),
+            progress: ProgressChecker::new(n, bound),
+            majority_dirty: true,
+            retired: Counters::default(),
+            stats: FrameStats::default(),
+            cfg,
+        };
+        for i in 0..n {
+            rack.sync_timer(i);
+        }
+        rack.push(bound / 4, 1, Event::Tick);
+        rack.refresh_majority();
+        Ok(rack)
+    }
+
+    pub fn config(&self) -> &RackConfig {
+        &self.cfg
+    }
+
+    pub fn now(&self) -> Picos {
+        self.now
+    }
+
+    pub fn n(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The host's model, or `None` while it is crashed.
+    pub fn host(&self, id: HostId) -> Option<&Host> {
+        self.slots.get(id.index())?.host.as_ref()
+    }
+
+    pub fn faults(&self) -> &FaultState {
+        &self.faults
+    }
+
+    pub fn safety(&self) -> &SafetyChecker {
+        &self.safety
+    }
+
+    pub fn progress(&self) -> &ProgressChecker {
+        &self.progress
+    }
+
+    pub fn messages(&self) -> &[MsgRecord] {
+        &self.msgs
+    }
+
+    pub fn messages_agreed(&self) -> usize {
+        self.messages_agreed
+    }
+
+    /// Messages whose host crashed before they were sent.
+    pub fn messages_lost(&self) -> usize {
+        self.messages_lost
+    }
+
+    /// When any host last agreed an entry.
+    pub fn last_agreement(&self) -> Picos {
+        self.last_agreement
+    }
+
+    pub fn frame_stats(&self) -> &FrameStats {
+        &self.stats
+    }
+
+    pub fn fcs_errors(&self, id: HostId) -> u64 {
+        self.slots[id.index()].fcs_errors
+    }
+
+    /// Counters of every host, including incarnations lost in crashes.
+    pub fn total_counters(&self) -> Counters {
+        let mut total = self.retired.clone();
+        for host in self.slots.iter().filter_map(|s| s.host.as_ref()) {
+            add_counters(&mut total, host.counters());
+        }
+        total
+    }
+
+    /// Frames whose every delivery has happened since the last call, as (sender, seq).
+    pub fn take_completed(&mut self) -> Vec<(HostId, u64)> {
+        std::mem::take(&mut self.completed)
+    }
+
+    /// Runs `action` at simulated time `at` (before the hosts' own events at that instant).
+    pub fn schedule(&mut self, at: Picos, action: Action) {
+        self.push(at.max(self.now), 0, Event::Act(action));
+    }
+
+    /// Hands a message to the application at `host`; it is posted as the host's queue allows.
+    pub fn submit(&mut self, host: HostId, payload: Vec<u8>) -> MsgId {
+        let id = self.msgs.len();
+        self.msgs.push(MsgRecord {
+            host,
+            first_byte: None,
+            position: None,
+            last_agreed: None,
+        });
+        let slot = &mut self.slots[host.index()];
+        if slot.host.is_some() {
+            slot.backlog.push_back((id, payload));
+            self.top_up(host.index());
+        } else {
+            self.messages_lost += 1;
+        }
+        id
+    }
+
+    /// When the next event happens, if there is one.
+    pub fn next_event_time(&self) -> Option<Picos> {
+        self.queue.peek().map(|q| q.time)
+    }
+
+    /// Processes the next event. Returns false if there is none.
+    pub fn step(&mut self) -> bool {
+        let Some(q) = self.queue.pop() else {
+            return false;
+        };
+        self.now = q.time;
+        match q.event {
+            Event::Timer { host } => self.on_timer(host),
+            Event::AtFabric { frame } => self.on_fabric(frame),
+            Event::Deliver { frame, to, corrupt } => self.on_deliver(frame, to, corrupt),
+            Event::Act(action) => self.apply(action),
+            Event::Tick => {
+                self.progress.check(self.now);
+                self.push(self.now + self.progress.bound() / 4, 1, Event::Tick);
+            }
+        }
+        if self.majority_dirty {
+            self.refresh_majority();
+        }
+        true
+    }
+
+    /// Processes every event up to and including time `t`, then sets the clock to `t`.
+    pub fn run_until(&mut self, t: Picos) {
+        while self.queue.peek().is_some_and(|q| q.time <= t) {
+            self.step();
+        }
+        self.now = self.now.max(t);
+    }
+
+    /// Applies `action` now.
+    pub fn apply(&mut self, action: Action) {
+        match action {
+            Action::Net(fault) => {
+                self.faults.apply(&fault);
+                self.majority_dirty = true;
+            }
+            Action::Crash(id) => self.crash(id.index()),
+            Action::Restart(id) => self.restart(id.index()),
+            Action::Submit { host, payload } => {
+                self.submit(host, payload);
+            }
+        }
+        if self.majority_dirty {
+            self.refresh_majority();
+        }
+    }
+
+    /// Final audit of every live host's agreed log (stability check).
+    pub fn finish(&mut self) {
+        let now_ns = self.now / PS_PER_NS;
+        for (i, slot) in self.slots.iter().enumerate() {
+            if let Some(host) = &slot.host {
+                self.safety.audit(now_ns, HostId(i as u8), host);
+            }
+        }
+        self.progress.check(self.now);
+    }
+
+    /// True once every submitted message is agreed and every live, running host has agreed
+    /// all of them.
+    pub fn settled(&self) -> bool {
+        if self.messages_agreed + self.messages_lost < self.msgs.len() {
+            return false;
+        }
+        let last = self.msgs.iter().filter_map(|m| m.position).max();
+        let Some(last) = last else {
+            return true;
+        };
+        self.slots
+            .iter()
+            .filter_map(|s| s.host.as_ref())
+            .filter(|h| !h.is_halted())
+            .all(|h| h.log().agreed() > last)
+    }
+
+    fn push(&mut self, time: Picos, class: u8, event: Event) {
+        self.order += 1;
+        self.queue.push(Queued {
+            time,
+            class,
+            order: self.order,
+            event,
+        });
+    }
+
+    fn now_ns(&self) -> Nanos {
+        self.now / PS_PER_NS
+    }
+
+    /// Runs `f` on a live host, then carries out what it returned and lets the checkers look.
+    fn drive(&mut self, i: usize, f: impl FnOnce(&mut Host, Nanos) -> Vec<Output>) {
+        let now_ns = self.now_ns();
+        let Some(host) = self.slots[i].host.as_mut() else {
+            return;
+        };
+        let outputs = f(host, now_ns);
+        for out in outputs {
+            match out {
+                Output::Transmit(t) => self.send(i, t),
+                Output::Agreed { seq } => self.on_agreed(i, seq),
+                Output::Anomaly { kind, .. } if kind.halts() => self.majority_dirty = true,
+                _ => {}
+            }
+        }
+        if let Some(host) = self.slots[i].host.as_ref() {
+            self.safety.observe(now_ns, HostId(i as u8), host);
+        }
+        self.sync_timer(i);
+    }
+
+    fn sync_timer(&mut self, i: usize) {
+        let deadline = self.slots[i]
+            .host
+            .as_ref()
+            .and_then(Host::next_deadline)
+            .map(|ns| (ns * PS_PER_NS).max(self.now));
+        if deadline != self.slots[i].timer_at {
+            self.slots[i].timer_at = deadline;
+            if let Some(t) = deadline {
+                self.push(t, 1, Event::Timer { host: i });
+            }
+        }
+    }
+
+    fn on_timer(&mut self, i: usize) {
+        // Timer events superseded by a later arming are ignored.
+        if self.slots[i].timer_at != Some(self.now) {
+            return;
+        }
+        self.slots[i].timer_at = None;
+        self.drive(i, |h, now| h.handle_timeout(now));
+    }
+
+    fn on_agreed(&mut self, i: usize, seq: u64) {
+        self.progress.progressed(self.now, HostId(i as u8));
+        self.last_agreement = self.now;
+        let sender = self.slots[i]
+            .host
+            .as_ref()
+            .and_then(|h| h.log().get(seq))
+            .map(|e| e.sender);
+        let Some(sender) = sender else { return };
+        if let Some(&msg) = self.msg_at.get(&(sender.0, seq)) {
+            let rec = &mut self.msgs[msg];
+            if rec.position.is_none() {
+                rec.position = Some(seq);
+                self.messages_agreed += 1;
+            }
+            rec.last_agreed = Some(self.now);
+        }
+    }
+
+    /// Posts waiting messages while the host's queue has room.
+    fn top_up(&mut self, i: usize) {
+        let slot = &mut self.slots[i];
+        let Some(host) = slot.host.as_mut() else {
+            return;
+        };
+        while let Some((msg, payload)) = slot.backlog.front() {
+            match host.post(payload) {
+                Ok(post) => {
+                    slot.posts.insert(post, *msg);
+                    slot.backlog.pop_front();
+                }
+                Err(PostError::QueueFull { .. }) => break,
+                Err(PostError::PayloadTooLarge { .. }) => {
+                    // Refused by the host: it will never be agreed.
+                    slot.backlog.pop_front();
+                    self.messages_lost += 1;
+                }
+            }
+        }
+    }
+
+    fn send(&mut self, i: usize, t: Transmit) {
+        let net = &self.cfg.net;
+        let len = t.frame.len();
+        let slot = &mut self.slots[i];
+        let tx_start = (self.now + net.turnaround()).max(slot.uplink_free);
+        slot.uplink_free = tx_start + net.occupancy(len);
+        let tx_end = tx_start + net.serialization(len);
+        if let Some(msg) = t.post.and_then(|p| slot.posts.get(&p).copied()) {
+            self.msg_at.insert((i as u8, t.seq), msg);
+            self.msgs[msg].first_byte.get_or_insert(tx_start);
+        }
+        self.stats.sent += 1;
+        self.top_up(i);
+        if self.rng.chance(self.faults.uplink_loss[i]) {
+            self.stats.lost_uplink += 1;
+            self.completed.push((HostId(i as u8), t.seq));
+            return;
+        }
+        let uplink_corrupt = self.rng.chance(self.faults.uplink_corrupt[i]);
+        let id = self.next_frame;
+        self.next_frame += 1;
+        self.frames.insert(
+            id,
+            InTransit {
+                sender: i,
+                seq: t.seq,
+                bytes: append_fcs(&t.frame),
+                decided: self.now,
+                tx_start,
+                tx_end,
+                uplink_corrupt,
+                outstanding: 0,
+            },
+        );
+        let at = tx_start + self.cfg.net.wire() + self.cfg.net.fabric();
+        self.push(at, 1, Event::AtFabric { frame: id });
+    }
+
+    /// The frame reaches the head of the aggregation point: broadcast it.
+    fn on_fabric(&mut self, id: u64) {
+        let Some(f) = self.frames.get(&id) else {
+            return;
+        };
+        let (sender, decided, tx_start, uplink_corrupt) =
+            (f.sender, f.decided, f.tx_start, f.uplink_corrupt);
+        let len = f.bytes.len() - exo_proto::wire::FCS_LEN;
+        let crashed_before_start = self.slots[sender]
+            .crashes
+            .iter()
+            .any(|&c| c >= decided && c < tx_start);
+        if crashed_before_start {
+            self.stats.never_sent += 1;
+            self.complete(id);
+            return;
+        }
+        let net = &self.cfg.net;
+        let out_start = self.now.max(self.aggregator_free);
+        self.aggregator_free = out_start + net.occupancy(len);
+        let arrival = out_start + net.serialization(len) + net.wire();
+        let src = HostId(sender as u8);
+        let mut outstanding = 0;
+        for to in 0..self.slots.len() {
+            if !self.faults.reaches(src, HostId(to as u8)) {
+                self.stats.blocked_by_partition += 1;
+                continue;
+            }
+            if self.faults.drop_next[to] > 0 {
+                self.faults.drop_next[to] -= 1;
+                self.stats.dropped_scripted += 1;
+                self.majority_dirty = true;
+                continue;
+            }
+            if self.rng.chance(self.faults.downlink_loss[to]) {
+                self.stats.lost_downlink += 1;
+                continue;
+            }
+            let corrupt = uplink_corrupt || self.rng.chance(self.faults.downlink_corrupt[to]);
+            self.push(
+                arrival,
+                1,
+                Event::Deliver {
+                    frame: id,
+                    to,
+                    corrupt,
+                },
+            );
+            outstanding += 1;
+        }
+        if let Some(f) = self.frames.get_mut(&id) {
+            f.outstanding = outstanding;
+        }
+        if outstanding == 0 {
+            self.complete(id);
+        }
+    }
+
+    fn on_deliver(&mut self, id: u64, to: usize, corrupt: bool) {
+        let Some(f) = self.frames.get_mut(&id) else {
+            return;
+        };
+        f.outstanding -= 1;
+        let done = f.outstanding == 0;
+        let (sender, tx_start, tx_end) = (f.sender, f.tx_start, f.tx_end);
+        let truncated = self.slots[sender]
+            .crashes
+            .iter()
+            .any(|&c| c >= tx_start && c < tx_end);
+        let mut bytes = f.bytes.clone();
+        if self.slots[to].host.is_some() {
+            if truncated {
+                // The frame ended early: the MAC sees no valid FCS.
+                self.slots[to].fcs_errors += 1;
+                self.stats.fcs_errors += 1;
+            } else {
+                if corrupt {
+                    self.flip_bits(&mut bytes);
+                }
+                match strip_fcs(&bytes) {
+                    Some(body) => {
+                        if corrupt {
+                            self.stats.undetected_corruption += 1;
+                        }
+                        self.stats.delivered += 1;
+                        let body = body.to_vec();
+                        self.drive(to, |h, now| h.handle_frame(now, &body));
+                    }
+                    None => {
+                        self.slots[to].fcs_errors += 1;
+                        self.stats.fcs_errors += 1;
+                    }
+                }
+            }
+        }
+        if done {
+            self.complete(id);
+        }
+    }
+
+    /// Flips one to three distinct bits: CRC-32 detects every such error in an Ethernet frame.
+    fn flip_bits(&mut self, bytes: &mut [u8]) {
+        let bits = bytes.len() as u64 * 8;
+        let count = self.rng.range(1, 3);
+        let mut flipped = Vec::new();
+        while (flipped.len() as u64) < count {
+            let bit = self.rng.range(0, bits - 1);
+            if !flipped.contains(&bit) {
+                flipped.push(bit);
+                bytes[(bit / 8) as usize] ^= 1 << (bit % 8);
+            }
+        }
+    }
+
+    fn complete(&mut self, id: u64) {
+        if let Some(f) = self.frames.remove(&id) {
+            self.completed.push((HostId(f.sender as u8), f.seq));
+        }
+    }
+
+    fn crash(&mut self, i: usize) {
+        let now_ns = self.now_ns();
+        let slot = &mut self.slots[i];
+        let Some(host) = slot.host.take() else { return };
+        self.safety.audit(now_ns, HostId(i as u8), &host);
+        self.safety.forget(HostId(i as u8));
+        add_counters(&mut self.retired, host.counters());
+        slot.crashes.push(self.now);
+        slot.timer_at = None;
+        self.messages_lost += slot.backlog.len() + host.pending_posts();
+        slot.backlog.clear();
+        slot.posts.clear();
+        self.majority_dirty = true;
+    }
+
+    fn restart(&mut self, i: usize) {
+        if self.slots[i].host.is_some() {
+            return;
+        }
+        let cfg = self.cfg.host_config(HostId(i as u8));
+        // The configuration was validated when the rack was built.
+        if let Ok(host) = Host::restarted(cfg, self.now_ns()) {
+            self.slots[i].host = Some(host);
+            self.slots[i].uplink_free = self.now;
+        }
+        self.majority_dirty = true;
+        self.sync_timer(i);
+    }
+
+    fn refresh_majority(&mut self) {
+        self.majority_dirty = false;
+        let eligible: Vec<bool> = self
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| s.host.as_ref().is_some_and(|h| !h.is_halted()) && self.faults.clean(i))
+            .collect();
+        let faults = &self.faults;
+        let members = connected_majority(
+            &eligible,
+            |a, b| faults.reaches(HostId(a as u8), HostId(b as u8)),
+            self.cfg.cluster.h() + 1,
+        );
+        self.progress.set_majority(self.now, &members);
+    }
+}
+
+fn add_counters(total: &mut Counters, c: &Counters) {
+    total.accepted += c.accepted;
+    total.transmitted += c.transmitted;
+    total.claims += c.claims;
+    for (t, v) in total.rejected.iter_mut().zip(c.rejected) {
+        *t += v;
+    }
+    for (t, v) in total.anomalies.iter_mut().zip(c.anomalies) {
+        *t += v;
+    }
+}
