@@ -1,7 +1,7 @@
 //! `exo sim`: runs the rack simulator with a workload or a scenario file and reports figures.
 
 use clap::Args;
-use exo_proto::model::{ClusterConfig, TokenClaim};
+use exo_proto::model::{ClusterConfig, Rules, TokenClaim};
 use exo_proto::HostId;
 use exo_verify::faults::{LinkDir, NetFault};
 use exo_verify::net::PS_PER_NS;
@@ -56,6 +56,33 @@ pub struct SimArgs {
     /// Stop after this much simulated time, ms.
     #[arg(long, default_value_t = 10_000)]
     max_time_ms: u64,
+    /// Switch off a safety rule of the accept rule: a deliberately broken variant, to watch
+    /// the checkers catch it. Repeatable.
+    #[arg(long, value_enum, value_name = "RULE")]
+    disable: Vec<RuleName>,
+    /// `swarm`: run the seed's random fault plan exactly as the test suite does (its own
+    /// workload and timing; --messages and --payload do not apply). Replays a failing seed.
+    #[arg(long, value_enum, default_value_t = FaultMode::None)]
+    faults: FaultMode,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleName {
+    SenderNotInHistory,
+    TransmitLock,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultMode {
+    None,
+    Swarm,
+}
+
+fn rules(disabled: &[RuleName]) -> Rules {
+    Rules {
+        sender_not_in_history: !disabled.contains(&RuleName::SenderNotInHistory),
+        transmit_lock: !disabled.contains(&RuleName::TransmitLock),
+    }
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -66,9 +93,11 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
 pub fn run(args: SimArgs) -> ExitCode {
     let seed = args.seed.unwrap_or_else(random_seed);
     eprintln!("seed: {seed}");
-    match &args.scenario {
-        Some(path) => crate::sim_cmd::run_scenario(&args, path, seed),
-        None => run_workload(&args, seed),
+    match (&args.scenario, args.faults) {
+        (Some(path), FaultMode::None) => run_scenario(&args, path, seed),
+        (Some(_), FaultMode::Swarm) => fail("--faults swarm and --scenario exclude each other"),
+        (None, FaultMode::Swarm) => run_swarm(&args, seed),
+        (None, FaultMode::None) => run_workload(&args, seed),
     }
 }
 
@@ -89,7 +118,28 @@ fn rack_config(args: &SimArgs, n: usize, seed: u64) -> RackConfig {
     cfg.claim = TokenClaim::Slides {
         token_timeout: args.token_timeout_ns,
     };
+    cfg.rules = rules(&args.disable);
     cfg
+}
+
+fn run_swarm(args: &SimArgs, seed: u64) -> ExitCode {
+    if args.nodes < 3 {
+        return fail("--faults swarm needs at least 3 hosts");
+    }
+    if let Err(e) = check_args(args) {
+        return fail(e);
+    }
+    match exo_verify::swarm::run_seed(seed, args.nodes, rules(&args.disable)) {
+        Ok(run) => {
+            eprintln!("fault kinds: {:?}", run.plan.kinds);
+            for (at, action) in &run.plan.actions {
+                eprintln!("  at {:>9} ns: {action:?}", at / PS_PER_NS);
+            }
+            let ok = run.report.progress_violations == 0;
+            finish(args, &run.rack, &run.report, ok)
+        }
+        Err(e) => fail(e),
+    }
 }
 
 fn check_args(args: &SimArgs) -> Result<(), String> {
@@ -220,6 +270,10 @@ pub(crate) fn run_scenario(args: &SimArgs, path: &Path, seed: u64) -> ExitCode {
         if file_seed != seed {
             eprintln!("seed: {file_seed} (set by the scenario file)");
         }
+    }
+    let mut scenario = scenario;
+    if !args.disable.is_empty() {
+        scenario.set_rules(rules(&args.disable));
     }
     let outcome = match scenario.run(seed) {
         Ok(o) => o,

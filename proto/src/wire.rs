@@ -190,6 +190,8 @@ pub enum DecodeError {
     Runt { len: usize },
     #[error("oversize: {len} bytes, the maximum is {MAX_FRAME_LEN}")]
     Oversize { len: usize },
+    #[error("destination {0:02x?} is not the broadcast address every Exo frame goes to")]
+    NotBroadcast([u8; 6]),
     #[error("EtherType {0:#06x} is not Exo's {ETHERTYPE_EXO:#06x}")]
     WrongEtherType(u16),
     #[error("unsupported wire version {0}")]
@@ -279,6 +281,10 @@ impl Frame {
         }
         if len > MAX_FRAME_LEN {
             return Err(DecodeError::Oversize { len });
+        }
+        let dst: [u8; 6] = get(bytes, DST_MAC);
+        if dst != BROADCAST_MAC {
+            return Err(DecodeError::NotBroadcast(dst));
         }
         let ethertype = u16::from_be_bytes(get(bytes, ETHERTYPE));
         if ethertype != ETHERTYPE_EXO {
@@ -457,6 +463,14 @@ mod tests {
         assert_eq!(
             Frame::decode(&vec![0; 1515]),
             Err(DecodeError::Oversize { len: 1515 })
+        );
+        let mut b = good.clone();
+        b[5] = 0x01;
+        assert_eq!(
+            Frame::decode(&b),
+            Err(DecodeError::NotBroadcast([
+                0xff, 0xff, 0xff, 0xff, 0xff, 0x01
+            ]))
         );
         let mut b = good.clone();
         b[12] = 0x08;

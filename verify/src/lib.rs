@@ -9,4 +9,5 @@ pub mod report;
 pub mod rng;
 pub mod safety;
 pub mod scenario;
+pub mod swarm;
 pub mod workload;

@@ -13,7 +13,7 @@ use crate::net::{NetConfig, Picos, PS_PER_NS};
 use crate::rack::{Action, Rack, RackConfig};
 use crate::report::{Report, RunEnd};
 use crate::workload;
-use exo_proto::model::{ClusterConfig, Host, RejectReason, Status, TokenClaim};
+use exo_proto::model::{ClusterConfig, Host, RejectReason, Rules, Status, TokenClaim};
 use exo_proto::HostId;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -96,6 +96,10 @@ struct RunSpec {
     after: Option<AfterSpec>,
     /// Give up (and fail) if `until` has not happened by then.
     max_time_ns: Option<u64>,
+    /// Safety violations the run must end with (0 unless the scenario demonstrates a broken
+    /// variant of the protocol).
+    #[serde(default)]
+    safety_violations: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -247,6 +251,7 @@ pub struct Scenario {
     payload: usize,
     until: Trigger,
     max_time: Picos,
+    expected_violations: usize,
     events: Vec<Scheduled>,
     expects: Vec<Expectation>,
 }
@@ -262,6 +267,7 @@ pub struct ExpectResult {
 }
 
 pub struct Outcome {
+    pub expected_violations: usize,
     pub rack: Rack,
     pub report: Report,
     pub expectations: Vec<ExpectResult>,
@@ -274,7 +280,7 @@ impl Outcome {
     pub fn passed(&self) -> bool {
         self.errors.is_empty()
             && self.expectations.iter().all(|e| e.failures.is_empty())
-            && self.report.safety_violations == 0
+            && self.report.safety_violations == self.expected_violations
     }
 }
 
@@ -404,6 +410,7 @@ fn build(ctx: &Ctx, spec: FileSpec) -> Result<Scenario, ScenarioError> {
         payload: spec.workload.payload,
         until,
         max_time: run.max_time_ns.unwrap_or(100_000_000) * PS_PER_NS,
+        expected_violations: run.safety_violations,
         events,
         expects,
     })
@@ -718,6 +725,15 @@ impl Scenario {
         cfg
     }
 
+    /// Replaces the accept rules (to run a scenario against a deliberately broken variant).
+    pub fn set_rules(&mut self, rules: Rules) {
+        self.rack.rules = rules;
+    }
+
+    pub fn rules(&self) -> Rules {
+        self.rack.rules
+    }
+
     pub fn payload(&self) -> usize {
         self.payload
     }
@@ -771,6 +787,7 @@ impl Scenario {
         let mut expectations = runner.results;
         expectations.sort_by_key(|r| (r.time_ns, r.line));
         Ok(Outcome {
+            expected_violations: self.expected_violations,
             rack,
             report,
             expectations,
