@@ -12,10 +12,25 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// Options that shape a plain workload run; a scenario file or the swarm plan sets its own.
+const WORKLOAD_OPTIONS: [&str; 10] = [
+    "nodes",
+    "messages",
+    "payload",
+    "loss",
+    "link_mbps",
+    "wire_ns",
+    "fabric_ns",
+    "turnaround_ns",
+    "token_timeout_ns",
+    "max_time_ms",
+];
+
 #[derive(Args, Debug, Clone)]
+#[command(allow_negative_numbers = true)]
 pub struct SimArgs {
     /// Number of hosts (1..=256).
-    #[arg(long, default_value_t = 5, conflicts_with = "scenario")]
+    #[arg(long, default_value_t = 5)]
     nodes: usize,
     /// Messages to submit (round-robin over the hosts, all at time zero).
     #[arg(long, default_value_t = 10_000)]
@@ -29,8 +44,8 @@ pub struct SimArgs {
     /// Probability that a frame is lost on each link (uplink and downlink of every host).
     #[arg(long, default_value_t = 0.0)]
     loss: f64,
-    /// Run a scripted scenario (TOML) instead of a plain workload.
-    #[arg(long)]
+    /// Run a scripted scenario (TOML); the file sets the hosts, network, timers and workload.
+    #[arg(long, conflicts_with_all = WORKLOAD_OPTIONS)]
     scenario: Option<PathBuf>,
     /// Write each host's agreed log to DIR/node-<id>.log.
     #[arg(long, value_name = "DIR")]
@@ -41,30 +56,34 @@ pub struct SimArgs {
     /// Link rate in Mb/s.
     #[arg(long, default_value_t = 1_000)]
     link_mbps: u64,
-    /// One-way wire latency between a host and the fabric, ns.
-    #[arg(long, default_value_t = 10)]
+    /// One-way wire latency between a host and the fabric, ns (at most 1 s).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=MAX_LATENCY_NS))]
     wire_ns: u64,
-    /// Fabric latency (aggregation + broadcast), ns.
-    #[arg(long, default_value_t = 100)]
+    /// Fabric latency (aggregation + broadcast), ns (at most 1 s).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(0..=MAX_LATENCY_NS))]
     fabric_ns: u64,
-    /// Engine turnaround, ns.
-    #[arg(long, default_value_t = 64)]
+    /// Engine turnaround, ns (at most 1 s).
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(0..=MAX_LATENCY_NS))]
     turnaround_ns: u64,
-    /// Token-loss timeout, ns.
-    #[arg(long, default_value_t = exo_proto::model::DEFAULT_TOKEN_TIMEOUT_NS)]
+    /// Token-loss timeout, ns (at most 10 s).
+    #[arg(long, default_value_t = exo_proto::model::DEFAULT_TOKEN_TIMEOUT_NS,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_NS))]
     token_timeout_ns: u64,
-    /// Stop after this much simulated time, ms.
-    #[arg(long, default_value_t = 10_000)]
+    /// Stop after this much simulated time, ms (at most one day).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=86_400_000))]
     max_time_ms: u64,
     /// Switch off a safety rule of the accept rule: a deliberately broken variant, to watch
     /// the checkers catch it. Repeatable.
     #[arg(long, value_enum, value_name = "RULE")]
     disable: Vec<RuleName>,
-    /// `swarm`: run the seed's random fault plan exactly as the test suite does (its own
-    /// workload and timing; --messages and --payload do not apply). Replays a failing seed.
-    #[arg(long, value_enum, default_value_t = FaultMode::None)]
-    faults: FaultMode,
+    /// `swarm`: run the seed's random fault plan exactly as the test suite does, with its own
+    /// workload and timing (only --nodes applies). Replays a failing seed of the test suite.
+    #[arg(long, value_enum, conflicts_with_all = &WORKLOAD_OPTIONS[1..])]
+    faults: Option<FaultMode>,
 }
+
+const MAX_LATENCY_NS: u64 = exo_verify::net::MAX_LATENCY_NS;
+const MAX_TIMEOUT_NS: u64 = exo_verify::rack::MAX_TOKEN_TIMEOUT_NS;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RuleName {
@@ -74,7 +93,6 @@ pub enum RuleName {
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultMode {
-    None,
     Swarm,
 }
 
@@ -92,12 +110,11 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
 
 pub fn run(args: SimArgs) -> ExitCode {
     let seed = args.seed.unwrap_or_else(random_seed);
-    eprintln!("seed: {seed}");
     match (&args.scenario, args.faults) {
-        (Some(path), FaultMode::None) => run_scenario(&args, path, seed),
-        (Some(_), FaultMode::Swarm) => fail("--faults swarm and --scenario exclude each other"),
-        (None, FaultMode::Swarm) => run_swarm(&args, seed),
-        (None, FaultMode::None) => run_workload(&args, seed),
+        (Some(path), None) => run_scenario(&args, path, seed),
+        (Some(_), Some(_)) => fail("--faults swarm and --scenario exclude each other"),
+        (None, Some(FaultMode::Swarm)) => run_swarm(&args, seed),
+        (None, None) => run_workload(&args, seed),
     }
 }
 
@@ -129,6 +146,7 @@ fn run_swarm(args: &SimArgs, seed: u64) -> ExitCode {
     if let Err(e) = check_args(args) {
         return fail(e);
     }
+    eprintln!("seed: {seed}");
     match exo_verify::swarm::run_seed(seed, args.nodes, rules(&args.disable)) {
         Ok(run) => {
             eprintln!("fault kinds: {:?}", run.plan.kinds);
@@ -171,6 +189,7 @@ fn run_workload(args: &SimArgs, seed: u64) -> ExitCode {
         Ok(rack) => rack,
         Err(e) => return fail(e),
     };
+    eprintln!("seed: {seed}");
     if args.loss > 0.0 {
         rack.apply(Action::Net(NetFault::Loss {
             host: None,
@@ -180,7 +199,7 @@ fn run_workload(args: &SimArgs, seed: u64) -> ExitCode {
     }
     workload::submit_all(&mut rack, args.messages, args.payload);
     let limits = Limits {
-        max_time: args.max_time_ms * 1_000_000 * PS_PER_NS,
+        max_time: args.max_time_ms.saturating_mul(1_000_000 * PS_PER_NS),
         stall: 10 * rack.progress().bound(),
     };
     let bar = progress_bar(args.messages as u64);
@@ -266,10 +285,9 @@ pub(crate) fn run_scenario(args: &SimArgs, path: &Path, seed: u64) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    if let Some(file_seed) = scenario.seed {
-        if file_seed != seed {
-            eprintln!("seed: {file_seed} (set by the scenario file)");
-        }
+    match scenario.seed {
+        Some(file_seed) => eprintln!("seed: {file_seed} (set by the scenario file)"),
+        None => eprintln!("seed: {seed}"),
     }
     let mut scenario = scenario;
     if !args.disable.is_empty() {

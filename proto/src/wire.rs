@@ -67,7 +67,7 @@ pub const SRC_MAC: Field = Field {
     name: "src_mac",
     offset: 6,
     len: 6,
-    doc: "source MAC: 02:45:58:<cluster>:<sender> (informational)",
+    doc: "source MAC 02:45:58:cc:cc:ss (cc cc = cluster, ss = sender; informational)",
 };
 pub const ETHERTYPE: Field = Field {
     name: "ethertype",
@@ -348,7 +348,7 @@ pub fn layout_markdown() -> String {
         "| {HEADER_LEN} | `history_len` | `history` | sender ids of the last accepted messages, newest first |\n"
     ));
     out.push_str(&format!(
-        "| {HEADER_LEN} + `history_len` | `payload_len` | `payload` | application data, 0..={} bytes |\n",
+        "| {HEADER_LEN} + `history_len` | `payload_len` | `payload` | application data, at most {} − `history_len` bytes |\n",
         max_payload(0)
     ));
     out.push_str(&format!(

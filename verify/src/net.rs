@@ -13,6 +13,10 @@ pub type Picos = u64;
 
 pub const PS_PER_NS: u64 = 1_000;
 
+/// Largest latency the timing model accepts (1 s): far beyond any rack, and small enough that
+/// simulated times in picoseconds cannot overflow.
+pub const MAX_LATENCY_NS: u64 = 1_000_000_000;
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct NetConfig {
     /// Link rate in Mb/s (1000 = 1 GbE, 10000 = 10 GbE).
@@ -46,6 +50,15 @@ impl NetConfig {
                  (8,000,000 / rate), e.g. 100, 1000, 2500, 10000, 25000, 40000, 100000",
                 self.link_mbps
             ));
+        }
+        for (what, v) in [
+            ("wire latency", self.wire_latency_ns),
+            ("fabric latency", self.fabric_latency_ns),
+            ("turnaround", self.turnaround_ns),
+        ] {
+            if v > MAX_LATENCY_NS {
+                return Err(format!("{what} {v} ns exceeds the maximum of 1 s"));
+            }
         }
         Ok(())
     }

@@ -26,6 +26,9 @@ use exo_proto::{HostId, Nanos};
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 
+/// Longest token timeout the simulator accepts (10 s).
+pub const MAX_TOKEN_TIMEOUT_NS: Nanos = 10_000_000_000;
+
 /// Index of a message submitted to the rack, in submission order.
 pub type MsgId = usize;
 
@@ -104,6 +107,11 @@ impl RackConfig {
             .chain(self.claim_overrides.iter().map(|(h, c)| (Some(*h), *c)))
         {
             if let TokenClaim::Slides { token_timeout } = claim {
+                if token_timeout > MAX_TOKEN_TIMEOUT_NS {
+                    return Err(format!(
+                        "token timeout {token_timeout} ns exceeds the maximum of 10 s"
+                    ));
+                }
                 if token_timeout <= hop {
                     let who = id.map_or("the token timeout".to_string(), |h| {
                         format!("host {h}'s token timeout")

@@ -156,6 +156,17 @@ impl Report {
 
     /// A few readable lines for a terminal.
     pub fn summary(&self) -> String {
+        let mut text = self.figures();
+        if self.end == RunEnd::Stalled && !self.halted_hosts.is_empty() {
+            text.push_str(
+                "\nstalled: halted hosts stay halted until recovery, which is not implemented \
+                 yet (docs/protocol.md, section 7)",
+            );
+        }
+        text
+    }
+
+    fn figures(&self) -> String {
         let l = &self.agreement_latency_ns;
         format!(
             "seed {} · {} hosts · {}-byte payloads · ended: {:?}\n\

@@ -307,14 +307,26 @@ impl Ctx<'_> {
         }
     }
 
+    /// An error about `token`, written somewhere in the table that starts at `offset`: names
+    /// the line of its first occurrence there (or the table's line if it cannot be found).
+    fn err_at(&self, offset: usize, token: &str, message: impl Into<String>) -> ScenarioError {
+        let at = self
+            .text
+            .get(offset..)
+            .and_then(|rest| rest.find(token))
+            .map_or(offset, |i| offset + i);
+        self.err(at, message)
+    }
+
     fn host(&self, offset: usize, name: &str) -> Result<HostId, ScenarioError> {
         self.names
             .iter()
             .position(|n| n == name)
             .map(|i| HostId(i as u8))
             .ok_or_else(|| {
-                self.err(
+                self.err_at(
                     offset,
+                    &format!("{name:?}"),
                     format!("unknown host {name:?} (hosts: {})", self.names.join(", ")),
                 )
             })
@@ -480,7 +492,11 @@ fn link_dir(ctx: &Ctx, at: usize, dir: &Option<String>) -> Result<LinkDir, Scena
         None | Some("both") => Ok(LinkDir::Both),
         Some("up") => Ok(LinkDir::Up),
         Some("down") => Ok(LinkDir::Down),
-        Some(other) => Err(ctx.err(at, format!("`dir = {other:?}`: use up, down or both"))),
+        Some(other) => Err(ctx.err_at(
+            at,
+            &format!("{other:?}"),
+            format!("`dir = {other:?}`: use up, down or both"),
+        )),
     }
 }
 
@@ -488,7 +504,7 @@ fn probability(ctx: &Ctx, at: usize, p: f64) -> Result<f64, ScenarioError> {
     if (0.0..=1.0).contains(&p) {
         Ok(p)
     } else {
-        Err(ctx.err(at, format!("probability {p} is not between 0 and 1")))
+        Err(ctx.err_at(at, "p =", format!("probability {p} is not between 0 and 1")))
     }
 }
 
@@ -503,7 +519,7 @@ fn event(
     if let Some(s) = &e.submit {
         let payload = match (&s.payload, &s.payload_hex) {
             (Some(text), None) => text.as_bytes().to_vec(),
-            (None, Some(hex)) => parse_hex(hex).map_err(|m| ctx.err(at, m))?,
+            (None, Some(hex)) => parse_hex(hex).map_err(|m| ctx.err_at(at, "payload_hex", m))?,
             (None, None) => Vec::new(),
             (Some(_), Some(_)) => {
                 return Err(ctx.err(at, "give `payload` or `payload_hex`, not both"))
@@ -632,8 +648,9 @@ fn host_expect(ctx: &Ctx, at: usize, h: &HostExpectSpec) -> Result<HostExpect, S
             || status == "crashed"
             || status.strip_prefix("halted:").is_some_and(anomaly_known);
         if !known {
-            return Err(ctx.err(
+            return Err(ctx.err_at(
                 at,
+                &format!("{status:?}"),
                 format!(
                     "status {status:?}: use running, crashed or halted:<gap|divergence|restarted>"
                 ),
@@ -648,8 +665,9 @@ fn host_expect(ctx: &Ctx, at: usize, h: &HostExpectSpec) -> Result<HostExpect, S
         .collect();
     for (reason, _) in &rejected {
         if !RejectReason::NAMES.contains(&reason.as_str()) {
-            return Err(ctx.err(
+            return Err(ctx.err_at(
                 at,
+                reason,
                 format!(
                     "unknown reject reason {reason:?} (reasons: {})",
                     RejectReason::NAMES.join(", ")
@@ -659,7 +677,7 @@ fn host_expect(ctx: &Ctx, at: usize, h: &HostExpectSpec) -> Result<HostExpect, S
     }
     let anomalies = h.anomalies.clone().unwrap_or_default();
     if let Some(bad) = anomalies.iter().find(|a| !anomaly_known(a)) {
-        return Err(ctx.err(at, format!("unknown anomaly {bad:?}")));
+        return Err(ctx.err_at(at, &format!("{bad:?}"), format!("unknown anomaly {bad:?}")));
     }
     let _ = &h.note;
     Ok(HostExpect {
@@ -684,8 +702,9 @@ fn anomaly_known(name: &str) -> bool {
 fn log_line(ctx: &Ctx, at: usize, line: &str) -> Result<LogLine, ScenarioError> {
     let fields: Vec<&str> = line.split_whitespace().collect();
     let bad = || {
-        ctx.err(
+        ctx.err_at(
             at,
+            &format!("{line:?}"),
             format!(
                 "log entry {line:?}: write \"<seq> <sender> <history or -> [<payload hex or ->]\""
             ),
@@ -705,7 +724,7 @@ fn log_line(ctx: &Ctx, at: usize, line: &str) -> Result<LogLine, ScenarioError> 
     let payload = match fields.get(3) {
         None => None,
         Some(&"-") => Some(Vec::new()),
-        Some(hex) => Some(parse_hex(hex).map_err(|m| ctx.err(at, m))?),
+        Some(hex) => Some(parse_hex(hex).map_err(|m| ctx.err_at(at, hex, m))?),
     };
     Ok(LogLine {
         seq,

@@ -119,7 +119,7 @@ fn a_wrong_expectation_fails_and_names_its_line() {
 #[test]
 fn file_errors_name_the_line() {
     let cases = [
-        ("hosts = [\"A\", \"B\", \"C\"]\n[run]\nat_ns = 5\n[[event]]\nat_ns = 1\ncrash = \"F\"\n", 4, "unknown host \"F\""),
+        ("hosts = [\"A\", \"B\", \"C\"]\n[run]\nat_ns = 5\n[[event]]\nat_ns = 1\ncrash = \"F\"\n", 6, "unknown host \"F\""),
         ("hosts = 3\n[run]\nat_ns = 5\n[[event]]\nat_ns = 1\nparition = [[\"0\"]]\n", 6, "unknown field"),
         ("hosts = 3\n[run]\nat_ns = = 5\n", 3, ""),
         ("hosts = 3\n[run]\nat_ns = 5\n[[event]]\nat_ns = 1\n", 4, "does nothing"),
