@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The main job: set up, build the `exo` tool, and run what the project can do today: the
+# headline rack simulation, the slides' walkthroughs as scenario files, and one seed of the
+# randomized fault sweep. Every figure printed comes from these runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+cargo build --release --locked -p exo-host
+exo=target/release/exo
+
+echo
+echo "== exo sim --nodes 5 --messages 100000 --seed 1 (1 GbE, empty payloads, no faults)"
+"$exo" sim --nodes 5 --messages 100000 --seed 1
+
+for scenario in scenarios/*.toml; do
+  echo
+  echo "== exo sim --scenario $scenario"
+  "$exo" sim --scenario "$scenario" --seed 1
+done
+
+echo
+echo "== exo sim --faults swarm --nodes 7 --seed 1 (a seed of the test suite's fault sweep)"
+"$exo" sim --faults swarm --nodes 7 --seed 1 2>/dev/null
