@@ -462,33 +462,24 @@ fn shipped_scenarios_without_json() {
 
 #[test]
 fn broken_rules_are_caught() {
-    let args = [
-        "sim",
-        "--scenario",
-        LOST_OWN,
-        "--disable",
-        "transmit-lock",
-        "--seed",
-        "1",
-    ];
-    let out = exo(&args);
-    let what = describe(&args, &out);
-    assert_eq!(out.status.code(), Some(1), "{what}");
-    assert!(stdout(&out).contains("SAFETY VIOLATION"), "{what}");
-
-    let args = [
-        "sim",
-        "--scenario",
-        PARTITION,
-        "--disable",
-        "sender-not-in-history",
-        "--seed",
-        "1",
-    ];
-    let out = exo(&args);
-    let what = describe(&args, &out);
-    assert_eq!(out.status.code(), Some(1), "{what}");
-    assert!(stdout(&out).contains("SAFETY VIOLATION"), "{what}");
+    for (scenario, rule) in [
+        (LOST_OWN, "transmit-lock"),
+        (PARTITION, "sender-not-in-history"),
+    ] {
+        let args = [
+            "sim",
+            "--scenario",
+            scenario,
+            "--disable",
+            rule,
+            "--seed",
+            "1",
+        ];
+        let out = exo(&args);
+        let what = describe(&args, &out);
+        assert_eq!(out.status.code(), Some(1), "{what}");
+        assert!(stdout(&out).contains("SAFETY VIOLATION"), "{what}");
+    }
 
     // The same with --json: the count is in the JSON and the exit code is still 1.
     let args = [

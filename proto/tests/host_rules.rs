@@ -477,31 +477,19 @@ fn rule_1_cluster_epoch_ids_membership_and_history_length() {
             false,
         );
     }
-    let f = msg(3, 3, &[2, 5], &[]);
-    expect_reject(
-        host,
-        &enc(&f),
-        RejectReason::InvalidHostId { id: HostId(5) },
-        None,
-        false,
-    );
-    // The sender is checked first, then the history newest first.
-    let f = msg(7, 3, &[9, 8], &[]);
-    expect_reject(
-        host,
-        &enc(&f),
-        RejectReason::InvalidHostId { id: HostId(7) },
-        None,
-        false,
-    );
-    let f = msg(3, 3, &[9, 8], &[]);
-    expect_reject(
-        host,
-        &enc(&f),
-        RejectReason::InvalidHostId { id: HostId(9) },
-        None,
-        false,
-    );
+    // A history id out of range; the sender is checked first, then the history newest first.
+    for (sender, history, invalid) in [(3, [2, 5], 5), (7, [9, 8], 7), (3, [9, 8], 9)] {
+        let f = msg(sender, 3, &history, &[]);
+        expect_reject(
+            host,
+            &enc(&f),
+            RejectReason::InvalidHostId {
+                id: HostId(invalid),
+            },
+            None,
+            false,
+        );
+    }
 
     let f = msg(3, 3, &[2, 1, 0], &[]);
     expect_reject(
