@@ -24,7 +24,8 @@ use exo_proto::model::{
 use exo_proto::wire::MAX_FRAME_LEN;
 use exo_proto::{HostId, Nanos};
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeSet, BinaryHeap, HashMap, VecDeque};
+use std::rc::Rc;
 
 /// Longest token timeout the simulator accepts (10 s).
 pub const MAX_TOKEN_TIMEOUT_NS: Nanos = 10_000_000_000;
@@ -144,18 +145,15 @@ pub enum Action {
 
 #[derive(Debug, Clone)]
 enum Event {
-    Timer {
-        host: usize,
-    },
     AtFabric {
         frame: u64,
     },
+    /// The frame's last byte reaches these hosts (each flagged if its copy is corrupted).
     Deliver {
         frame: u64,
-        to: usize,
-        corrupt: bool,
+        to: Vec<(usize, bool)>,
     },
-    Act(Action),
+    Act(Box<Action>),
     Tick,
 }
 
@@ -190,12 +188,11 @@ impl Ord for Queued {
 struct InTransit {
     sender: usize,
     seq: u64,
-    bytes: Vec<u8>,
+    bytes: Rc<Vec<u8>>,
     decided: Picos,
     tx_start: Picos,
     tx_end: Picos,
     uplink_corrupt: bool,
-    outstanding: u32,
 }
 
 /// A submitted message and what happened to it.
@@ -214,7 +211,8 @@ struct Slot {
     host: Option<Host>,
     crashes: Vec<Picos>,
     uplink_free: Picos,
-    timer_at: Option<Picos>,
+    /// This host's entry in the timer set: (deadline, insertion order).
+    timer: Option<(Picos, u64)>,
     backlog: VecDeque<(MsgId, Vec<u8>)>,
     posts: HashMap<PostId, MsgId>,
     fcs_errors: u64,
@@ -240,6 +238,9 @@ pub struct Rack {
     now: Picos,
     order: u64,
     queue: BinaryHeap<Queued>,
+    /// Host token timers, kept apart from the queue because they move on almost every frame:
+    /// (deadline, insertion order, host), at most one entry per host.
+    timers: BTreeSet<(Picos, u64, usize)>,
     rng: Rng,
     slots: Vec<Slot>,
     faults: FaultState,
@@ -270,7 +271,7 @@ impl Rack {
                 host: Some(host),
                 crashes: Vec::new(),
                 uplink_free: 0,
-                timer_at: None,
+                timer: None,
                 backlog: VecDeque::new(),
                 posts: HashMap::new(),
                 fcs_errors: 0,
@@ -282,6 +283,7 @@ impl Rack {
             now: 0,
             order: 0,
             queue: BinaryHeap::new(),
+            timers: BTreeSet::new(),
             slots,
             faults: FaultState::new(n),
             aggregator_free: 0,
@@ -379,7 +381,7 @@ impl Rack {
 
     /// Runs `action` at simulated time `at` (before the hosts' own events at that instant).
     pub fn schedule(&mut self, at: Picos, action: Action) {
-        self.push(at.max(self.now), 0, Event::Act(action));
+        self.push(at.max(self.now), 0, Event::Act(Box::new(action)));
     }
 
     /// Hands a message to the application at `host`; it is posted as the host's queue allows.
@@ -403,23 +405,41 @@ impl Rack {
 
     /// When the next event happens, if there is one.
     pub fn next_event_time(&self) -> Option<Picos> {
-        self.queue.peek().map(|q| q.time)
+        let queued = self.queue.peek().map(|q| q.time);
+        let timer = self.timers.first().map(|t| t.0);
+        match (queued, timer) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
-    /// Processes the next event. Returns false if there is none.
+    /// Processes the next event (in time, class, insertion order). Returns false if there is
+    /// none.
     pub fn step(&mut self) -> bool {
-        let Some(q) = self.queue.pop() else {
-            return false;
+        let queued = self.queue.peek().map(|q| (q.time, q.class, q.order));
+        let timer = self.timers.first().map(|&(t, order, _)| (t, 1, order));
+        let timer_first = match (queued, timer) {
+            (None, None) => return false,
+            (Some(q), Some(t)) => t < q,
+            (None, Some(_)) => true,
+            (Some(_), None) => false,
         };
-        self.now = q.time;
-        match q.event {
-            Event::Timer { host } => self.on_timer(host),
-            Event::AtFabric { frame } => self.on_fabric(frame),
-            Event::Deliver { frame, to, corrupt } => self.on_deliver(frame, to, corrupt),
-            Event::Act(action) => self.apply(action),
-            Event::Tick => {
-                self.progress.check(self.now);
-                self.push(self.now + self.progress.bound() / 4, 1, Event::Tick);
+        if timer_first {
+            if let Some((time, _, host)) = self.timers.pop_first() {
+                self.now = time;
+                self.slots[host].timer = None;
+                self.drive(host, |h, now| h.handle_timeout(now));
+            }
+        } else if let Some(q) = self.queue.pop() {
+            self.now = q.time;
+            match q.event {
+                Event::AtFabric { frame } => self.on_fabric(frame),
+                Event::Deliver { frame, to } => self.on_deliver(frame, to),
+                Event::Act(action) => self.apply(*action),
+                Event::Tick => {
+                    self.progress.check(self.now);
+                    self.push(self.now + self.progress.bound() / 4, 1, Event::Tick);
+                }
             }
         }
         if self.majority_dirty {
@@ -517,27 +537,24 @@ impl Rack {
         self.sync_timer(i);
     }
 
+    /// Moves host `i`'s entry in the timer set to its current deadline.
     fn sync_timer(&mut self, i: usize) {
         let deadline = self.slots[i]
             .host
             .as_ref()
             .and_then(Host::next_deadline)
             .map(|ns| (ns * PS_PER_NS).max(self.now));
-        if deadline != self.slots[i].timer_at {
-            self.slots[i].timer_at = deadline;
-            if let Some(t) = deadline {
-                self.push(t, 1, Event::Timer { host: i });
-            }
-        }
-    }
-
-    fn on_timer(&mut self, i: usize) {
-        // Timer events superseded by a later arming are ignored.
-        if self.slots[i].timer_at != Some(self.now) {
+        if deadline == self.slots[i].timer.map(|(t, _)| t) {
             return;
         }
-        self.slots[i].timer_at = None;
-        self.drive(i, |h, now| h.handle_timeout(now));
+        if let Some((t, order)) = self.slots[i].timer.take() {
+            self.timers.remove(&(t, order, i));
+        }
+        if let Some(t) = deadline {
+            self.order += 1;
+            self.timers.insert((t, self.order, i));
+            self.slots[i].timer = Some((t, self.order));
+        }
     }
 
     fn on_agreed(&mut self, i: usize, seq: u64) {
@@ -607,12 +624,11 @@ impl Rack {
             InTransit {
                 sender: i,
                 seq: t.seq,
-                bytes: append_fcs(&t.frame),
+                bytes: Rc::new(append_fcs(&t.frame)),
                 decided: self.now,
                 tx_start,
                 tx_end,
                 uplink_corrupt,
-                outstanding: 0,
             },
         );
         let at = tx_start + self.cfg.net.wire() + self.cfg.net.fabric();
@@ -641,7 +657,7 @@ impl Rack {
         self.aggregator_free = out_start + net.occupancy(len);
         let arrival = out_start + net.serialization(len) + net.wire();
         let src = HostId(sender as u8);
-        let mut outstanding = 0;
+        let mut receivers = Vec::new();
         for to in 0..self.slots.len() {
             if !self.faults.reaches(src, HostId(to as u8)) {
                 self.stats.blocked_by_partition += 1;
@@ -658,65 +674,65 @@ impl Rack {
                 continue;
             }
             let corrupt = uplink_corrupt || self.rng.chance(self.faults.downlink_corrupt[to]);
+            receivers.push((to, corrupt));
+        }
+        if receivers.is_empty() {
+            self.complete(id);
+        } else {
             self.push(
                 arrival,
                 1,
                 Event::Deliver {
                     frame: id,
-                    to,
-                    corrupt,
+                    to: receivers,
                 },
             );
-            outstanding += 1;
-        }
-        if let Some(f) = self.frames.get_mut(&id) {
-            f.outstanding = outstanding;
-        }
-        if outstanding == 0 {
-            self.complete(id);
         }
     }
 
-    fn on_deliver(&mut self, id: u64, to: usize, corrupt: bool) {
-        let Some(f) = self.frames.get_mut(&id) else {
+    /// Every receiver's MAC checks the FCS of its copy; good copies go to the host, in host
+    /// order. Identical copies share one check.
+    fn on_deliver(&mut self, id: u64, receivers: Vec<(usize, bool)>) {
+        let Some(f) = self.frames.get(&id) else {
             return;
         };
-        f.outstanding -= 1;
-        let done = f.outstanding == 0;
         let (sender, tx_start, tx_end) = (f.sender, f.tx_start, f.tx_end);
+        let bytes = Rc::clone(&f.bytes);
         let truncated = self.slots[sender]
             .crashes
             .iter()
             .any(|&c| c >= tx_start && c < tx_end);
-        let mut bytes = f.bytes.clone();
-        if self.slots[to].host.is_some() {
-            if truncated {
+        let clean: Option<Vec<u8>> = strip_fcs(&bytes).map(<[u8]>::to_vec);
+        for (to, corrupt) in receivers {
+            if self.slots[to].host.is_none() {
+                continue;
+            }
+            let body = if truncated {
                 // The frame ended early: the MAC sees no valid FCS.
-                self.slots[to].fcs_errors += 1;
-                self.stats.fcs_errors += 1;
-            } else {
-                if corrupt {
-                    self.flip_bits(&mut bytes);
+                None
+            } else if corrupt {
+                let mut copy = bytes.to_vec();
+                self.flip_bits(&mut copy);
+                let body = strip_fcs(&copy).map(<[u8]>::to_vec);
+                if body.is_some() {
+                    self.stats.undetected_corruption += 1;
                 }
-                match strip_fcs(&bytes) {
-                    Some(body) => {
-                        if corrupt {
-                            self.stats.undetected_corruption += 1;
-                        }
-                        self.stats.delivered += 1;
-                        let body = body.to_vec();
-                        self.drive(to, |h, now| h.handle_frame(now, &body));
-                    }
-                    None => {
-                        self.slots[to].fcs_errors += 1;
-                        self.stats.fcs_errors += 1;
-                    }
+                body
+            } else {
+                clean.clone()
+            };
+            match body {
+                Some(body) => {
+                    self.stats.delivered += 1;
+                    self.drive(to, |h, now| h.handle_frame(now, &body));
+                }
+                None => {
+                    self.slots[to].fcs_errors += 1;
+                    self.stats.fcs_errors += 1;
                 }
             }
         }
-        if done {
-            self.complete(id);
-        }
+        self.complete(id);
     }
 
     /// Flips one to three distinct bits: CRC-32 detects every such error in an Ethernet frame.
@@ -747,7 +763,9 @@ impl Rack {
         self.safety.forget(HostId(i as u8));
         add_counters(&mut self.retired, host.counters());
         slot.crashes.push(self.now);
-        slot.timer_at = None;
+        if let Some((t, order)) = slot.timer.take() {
+            self.timers.remove(&(t, order, i));
+        }
         self.messages_lost += slot.backlog.len() + host.pending_posts();
         slot.backlog.clear();
         slot.posts.clear();
