@@ -1,20 +1,22 @@
 //! `exo sim`: runs the rack simulator with a workload or a scenario file and reports figures.
 
 use clap::Args;
-use exo_proto::model::{ClusterConfig, Rules, TokenClaim};
+use exo_proto::model::{ClusterConfig, Rules};
 use exo_proto::HostId;
 use exo_verify::faults::{LinkDir, NetFault};
 use exo_verify::net::PS_PER_NS;
-use exo_verify::rack::{Action, Rack, RackConfig};
+use exo_verify::rack::{Action, Mode, Rack, RackConfig};
 use exo_verify::report::Report;
 use exo_verify::workload::{self, Limits};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Options that shape a plain workload run; a scenario file or the swarm plan sets its own.
-const WORKLOAD_OPTIONS: [&str; 10] = [
+/// Options that shape a plain workload run; a scenario file sets its own, and so does the
+/// swarm plan except for the first two.
+const WORKLOAD_OPTIONS: [&str; 11] = [
     "nodes",
+    "mode",
     "messages",
     "payload",
     "loss",
@@ -72,13 +74,18 @@ pub struct SimArgs {
     /// Stop after this much simulated time, ms (at most one day).
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=86_400_000))]
     max_time_ms: u64,
+    /// What the hosts do when the token is lost or something goes wrong: `epochs` (Exo's
+    /// recovery), `naive` (the talk's claims and adopt-the-longest-log: unsafe), `slides` (the
+    /// talk's claims, no recovery: hosts that detect trouble stop).
+    #[arg(long, value_enum, default_value_t = ModeName::Epochs)]
+    mode: ModeName,
     /// Switch off a safety rule of the accept rule: a deliberately broken variant, to watch
     /// the checkers catch it. Repeatable.
     #[arg(long, value_enum, value_name = "RULE")]
     disable: Vec<RuleName>,
     /// `swarm`: run the seed's random fault plan exactly as the test suite does, with its own
     /// workload and timing (only --nodes applies). Replays a failing seed of the test suite.
-    #[arg(long, value_enum, conflicts_with_all = &WORKLOAD_OPTIONS[1..])]
+    #[arg(long, value_enum, conflicts_with_all = &WORKLOAD_OPTIONS[2..])]
     faults: Option<FaultMode>,
 }
 
@@ -89,6 +96,23 @@ const MAX_TIMEOUT_NS: u64 = exo_verify::rack::MAX_TOKEN_TIMEOUT_NS;
 pub enum RuleName {
     SenderNotInHistory,
     TransmitLock,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModeName {
+    Epochs,
+    Naive,
+    Slides,
+}
+
+impl From<ModeName> for Mode {
+    fn from(m: ModeName) -> Mode {
+        match m {
+            ModeName::Epochs => Mode::Epochs,
+            ModeName::Naive => Mode::Naive,
+            ModeName::Slides => Mode::Slides,
+        }
+    }
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,9 +156,8 @@ fn rack_config(args: &SimArgs, n: usize, seed: u64) -> RackConfig {
     cfg.net.wire_latency_ns = args.wire_ns;
     cfg.net.fabric_latency_ns = args.fabric_ns;
     cfg.net.turnaround_ns = args.turnaround_ns;
-    cfg.claim = TokenClaim::Slides {
-        token_timeout: args.token_timeout_ns,
-    };
+    cfg.token_timeout = args.token_timeout_ns;
+    cfg.mode = args.mode.into();
     cfg.rules = rules(&args.disable);
     cfg
 }
@@ -147,7 +170,7 @@ fn run_swarm(args: &SimArgs, seed: u64) -> ExitCode {
         return fail(e);
     }
     eprintln!("seed: {seed}");
-    match exo_verify::swarm::run_seed(seed, args.nodes, rules(&args.disable)) {
+    match exo_verify::swarm::run_seed(seed, args.nodes, args.mode.into(), rules(&args.disable)) {
         Ok(run) => {
             eprintln!("fault kinds: {:?}", run.plan.kinds);
             for (at, action) in &run.plan.actions {

@@ -365,7 +365,8 @@ fn dump_logs_without_faults() {
 
 #[test]
 fn dump_logs_with_loss() {
-    // Seed 5 at 0.1% loss agrees token-only entries (`-`) as well as messages.
+    // At 0.1% loss on every link, hosts miss frames and recover (gap repairs, epoch changes):
+    // the run still settles with every message agreed once, at every host.
     let dir = tempfile::tempdir().unwrap();
     let logs_arg = dir.path().to_str().unwrap();
     let args = [
@@ -409,11 +410,16 @@ fn dump_logs_with_loss() {
         }
         most_messages = most_messages.max(seen.len() as u64);
     }
-    assert!(
-        longest.iter().any(|l| l.payload.is_none()),
-        "seed 5 was chosen for its token-only entries"
+    assert_eq!(
+        json.pointer("/end").and_then(Value::as_str),
+        Some("settled")
     );
-    assert_eq!(u64_at(&json, "/entries_agreed"), longest.len() as u64);
+    assert_eq!(most_messages, 2000, "every message agreed");
+    assert!(
+        u64_at(&json, "/frames/lost_downlink") + u64_at(&json, "/frames/lost_uplink") > 0,
+        "the run lost frames"
+    );
+    assert!(u64_at(&json, "/entries_agreed") >= longest.len() as u64);
     assert_eq!(u64_at(&json, "/messages_agreed"), most_messages);
 }
 
@@ -547,7 +553,7 @@ fn bad_arguments_exit_2() {
         (&["--link-mbps", "3"], "error: link rate 3 Mb/s: "),
         (
             &["--token-timeout-ns", "100"],
-            "error: the token timeout (100 ns) must exceed the longest hop (12392 ns)",
+            "error: the token timeout (100 ns) must exceed the longest hop plus a gap repair's round trip (32392 ns)",
         ),
     ];
     for (extra, want) in cases {

@@ -184,7 +184,7 @@ pub struct Frame {
 }
 
 /// Why bytes are not an Exo frame.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum DecodeError {
     #[error("runt: {len} bytes, the minimum is {MIN_FRAME_LEN}")]
     Runt { len: usize },

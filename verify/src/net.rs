@@ -28,6 +28,9 @@ pub struct NetConfig {
     /// Engine turnaround: last byte of the frame that passes the token to the first byte of
     /// our frame, in ns (8 cycles at 125 MHz = 64 ns).
     pub turnaround_ns: u64,
+    /// One-way latency of the out-of-band network the recovery software uses (UDP between
+    /// host processes), in ns.
+    pub oob_latency_ns: u64,
 }
 
 impl Default for NetConfig {
@@ -37,6 +40,7 @@ impl Default for NetConfig {
             wire_latency_ns: 10,
             fabric_latency_ns: 100,
             turnaround_ns: 64,
+            oob_latency_ns: 10_000,
         }
     }
 }
@@ -55,6 +59,7 @@ impl NetConfig {
             ("wire latency", self.wire_latency_ns),
             ("fabric latency", self.fabric_latency_ns),
             ("turnaround", self.turnaround_ns),
+            ("out-of-band latency", self.oob_latency_ns),
         ] {
             if v > MAX_LATENCY_NS {
                 return Err(format!("{what} {v} ns exceeds the maximum of 1 s"));
@@ -88,6 +93,10 @@ impl NetConfig {
 
     pub fn turnaround(&self) -> Picos {
         self.turnaround_ns * PS_PER_NS
+    }
+
+    pub fn oob(&self) -> Picos {
+        self.oob_latency_ns * PS_PER_NS
     }
 
     /// Token hop with no queueing: from the last byte of one frame at the hosts to the last

@@ -18,8 +18,8 @@ use crate::rng::Rng;
 use crate::safety::SafetyChecker;
 use exo_proto::fcs::{append_fcs, strip_fcs};
 use exo_proto::model::{
-    ClusterConfig, Counters, Host, HostConfig, Output, PostError, PostId, Rules, TokenClaim,
-    Transmit,
+    ClusterConfig, Counters, Dest, Host, HostConfig, Node, Oob, Output, PostError, PostId,
+    RecoveryConfig, RecoveryMode, Rules, TokenClaim, Transmit,
 };
 use exo_proto::wire::MAX_FRAME_LEN;
 use exo_proto::{HostId, Nanos};
@@ -33,14 +33,33 @@ pub const MAX_TOKEN_TIMEOUT_NS: Nanos = 10_000_000_000;
 /// Index of a message submitted to the rack, in submission order.
 pub type MsgId = usize;
 
+/// Which protocol the hosts run when the token is lost or something goes wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Exo: token loss starts an epoch change; gaps are repaired; crashed hosts rejoin.
+    Epochs,
+    /// The talk's token claims and its recovery sketch (adopt the longest of a majority's
+    /// logs). Unsafe: kept to show the bug.
+    Naive,
+    /// The talk's token claims and no recovery: hosts that detect trouble stop.
+    Slides,
+}
+
 /// Everything that defines a run apart from its workload and faults.
 #[derive(Debug, Clone)]
 pub struct RackConfig {
     pub cluster: ClusterConfig,
     pub net: NetConfig,
-    pub claim: TokenClaim,
-    /// Hosts with their own token-claim setting.
-    pub claim_overrides: Vec<(HostId, TokenClaim)>,
+    pub mode: Mode,
+    /// No token timeouts at all (a lost token stops the ring): to show the progress checker
+    /// can fail.
+    pub claims_off: bool,
+    pub token_timeout: Nanos,
+    /// Hosts with their own token timeout.
+    pub timeout_overrides: Vec<(HostId, Nanos)>,
+    /// Timers of the recovery software (its mode follows `mode`).
+    pub recovery: RecoveryConfig,
     pub rules: Rules,
     pub max_posted: usize,
     pub seed: u64,
@@ -51,35 +70,54 @@ impl RackConfig {
         RackConfig {
             cluster: ClusterConfig::new(n),
             net: NetConfig::default(),
-            claim: TokenClaim::Slides {
-                token_timeout: exo_proto::model::DEFAULT_TOKEN_TIMEOUT_NS,
-            },
-            claim_overrides: Vec::new(),
+            mode: Mode::Epochs,
+            claims_off: false,
+            token_timeout: exo_proto::model::DEFAULT_TOKEN_TIMEOUT_NS,
+            timeout_overrides: Vec::new(),
+            recovery: RecoveryConfig::epochs(),
             rules: Rules::default(),
             max_posted: 64,
             seed,
         }
     }
 
-    pub fn host_config(&self, id: HostId) -> HostConfig {
-        let mut cfg = HostConfig::new(id, self.cluster.clone());
-        cfg.claim = self
-            .claim_overrides
+    fn timeout_of(&self, id: HostId) -> Nanos {
+        self.timeout_overrides
             .iter()
             .find(|(h, _)| *h == id)
-            .map_or(self.claim, |(_, c)| *c);
+            .map_or(self.token_timeout, |(_, t)| *t)
+    }
+
+    pub fn host_config(&self, id: HostId) -> HostConfig {
+        let mut cfg = HostConfig::new(id, self.cluster.clone());
+        let token_timeout = self.timeout_of(id);
+        cfg.claim = match (self.claims_off, self.mode) {
+            (true, _) => TokenClaim::Off,
+            (false, Mode::Epochs) => TokenClaim::Epochs { token_timeout },
+            (false, Mode::Naive | Mode::Slides) => TokenClaim::Slides { token_timeout },
+        };
         cfg.rules = self.rules;
         cfg.max_posted = self.max_posted;
         cfg
     }
 
+    pub fn recovery_config(&self) -> RecoveryConfig {
+        RecoveryConfig {
+            mode: match self.mode {
+                Mode::Epochs => RecoveryMode::Epochs,
+                Mode::Naive => RecoveryMode::Naive,
+                Mode::Slides => RecoveryMode::Off,
+            },
+            ..self.recovery
+        }
+    }
+
     fn longest_timeout(&self) -> Nanos {
-        std::iter::once(self.claim)
-            .chain(self.claim_overrides.iter().map(|(_, c)| *c))
-            .map(|c| match c {
-                TokenClaim::Slides { token_timeout } => token_timeout,
-                TokenClaim::Off => 0,
-            })
+        if self.claims_off {
+            return 0;
+        }
+        std::iter::once(self.token_timeout)
+            .chain(self.timeout_overrides.iter().map(|(_, t)| *t))
             .max()
             .unwrap_or(0)
     }
@@ -89,11 +127,21 @@ impl RackConfig {
         self.net.hop(MAX_FRAME_LEN)
     }
 
-    /// The progress bound the protocol document states: one trip around the ring of token
-    /// timeouts plus two more, and four of the longest hops.
+    /// The progress bound the protocol document states (§9, §16). With the slides' claims:
+    /// one trip around the ring of token timeouts plus two more, and four of the longest hops.
+    /// With epochs, also a join request and up to three epoch changes, each at most two change
+    /// timeouts (a retry after a collision), the collect window and four out-of-band messages.
     pub fn progress_bound(&self) -> Picos {
         let members = self.cluster.members.len() as u64;
-        (members + 2) * self.longest_timeout() * PS_PER_NS + 4 * self.longest_hop()
+        let ring = (members + 2) * self.longest_timeout() * PS_PER_NS + 4 * self.longest_hop();
+        match self.mode {
+            Mode::Slides | Mode::Naive => ring,
+            Mode::Epochs => {
+                let r = &self.recovery;
+                let change = 2 * r.change_timeout + r.collect_window + 4 * self.net.oob_latency_ns;
+                ring + (r.join_interval + 3 * change) * PS_PER_NS
+            }
+        }
     }
 
     pub fn validate(&self) -> Result<(), String> {
@@ -104,13 +152,24 @@ impl RackConfig {
                 .map_err(|e| e.to_string())?;
         }
         let hop = self.longest_hop() / PS_PER_NS;
-        for (id, claim) in std::iter::once((None, self.claim))
-            .chain(self.claim_overrides.iter().map(|(h, c)| (Some(*h), *c)))
+        for (id, token_timeout) in std::iter::once((None, self.token_timeout))
+            .chain(self.timeout_overrides.iter().map(|(h, t)| (Some(*h), *t)))
         {
-            if let TokenClaim::Slides { token_timeout } = claim {
+            if !self.claims_off {
                 if token_timeout > MAX_TOKEN_TIMEOUT_NS {
                     return Err(format!(
                         "token timeout {token_timeout} ns exceeds the maximum of 10 s"
+                    ));
+                }
+                let repair = 2 * self.net.oob_latency_ns;
+                if self.mode == Mode::Epochs && token_timeout <= hop + repair {
+                    let who = id.map_or("the token timeout".to_string(), |h| {
+                        format!("host {h}'s token timeout")
+                    });
+                    return Err(format!(
+                        "{who} ({token_timeout} ns) must exceed the longest hop plus a gap \
+                         repair's round trip ({} ns), or a repairing holder looks like a lost token",
+                        hop + repair
                     ));
                 }
                 if token_timeout <= hop {
@@ -154,6 +213,12 @@ enum Event {
         to: Vec<(usize, bool)>,
     },
     Act(Box<Action>),
+    /// An out-of-band message reaches `to`.
+    Oob {
+        from: usize,
+        to: usize,
+        msg: Box<Oob>,
+    },
     Tick,
 }
 
@@ -208,7 +273,7 @@ pub struct MsgRecord {
 }
 
 struct Slot {
-    host: Option<Host>,
+    node: Option<Node>,
     crashes: Vec<Picos>,
     uplink_free: Picos,
     /// This host's entry in the timer set: (deadline, insertion order).
@@ -256,6 +321,8 @@ pub struct Rack {
     safety: SafetyChecker,
     progress: ProgressChecker,
     majority_dirty: bool,
+    trace: bool,
+    recovery_figures: RecoveryFigures,
     retired: Counters,
     stats: FrameStats,
 }
@@ -266,9 +333,10 @@ impl Rack {
         let n = cfg.cluster.n;
         let mut slots = Vec::with_capacity(n);
         for i in 0..n {
-            let host = Host::new(cfg.host_config(HostId(i as u8)), 0).map_err(|e| e.to_string())?;
+            let node = Node::new(cfg.host_config(HostId(i as u8)), cfg.recovery_config(), 0)
+                .map_err(|e| e.to_string())?;
             slots.push(Slot {
-                host: Some(host),
+                node: Some(node),
                 crashes: Vec::new(),
                 uplink_free: 0,
                 timer: None,
@@ -298,6 +366,8 @@ impl Rack {
             safety: SafetyChecker::new(n),
             progress: ProgressChecker::new(n, bound),
             majority_dirty: true,
+            trace: std::env::var_os("EXO_TRACE").is_some_and(|v| v == "1"),
+            recovery_figures: RecoveryFigures::default(),
             retired: Counters::default(),
             stats: FrameStats::default(),
             cfg,
@@ -324,7 +394,17 @@ impl Rack {
 
     /// The host's model, or `None` while it is crashed.
     pub fn host(&self, id: HostId) -> Option<&Host> {
-        self.slots.get(id.index())?.host.as_ref()
+        self.slots.get(id.index())?.node.as_ref().map(Node::host)
+    }
+
+    /// The host's engine and recovery software, or `None` while it is crashed.
+    pub fn node(&self, id: HostId) -> Option<&Node> {
+        self.slots.get(id.index())?.node.as_ref()
+    }
+
+    /// What the recovery software did: epoch changes, repairs, recovery times.
+    pub fn recovery(&self) -> &RecoveryFigures {
+        &self.recovery_figures
     }
 
     pub fn faults(&self) -> &FaultState {
@@ -368,8 +448,8 @@ impl Rack {
     /// Counters of every host, including incarnations lost in crashes.
     pub fn total_counters(&self) -> Counters {
         let mut total = self.retired.clone();
-        for host in self.slots.iter().filter_map(|s| s.host.as_ref()) {
-            add_counters(&mut total, host.counters());
+        for node in self.slots.iter().filter_map(|s| s.node.as_ref()) {
+            add_counters(&mut total, node.host().counters());
         }
         total
     }
@@ -394,7 +474,7 @@ impl Rack {
             last_agreed: None,
         });
         let slot = &mut self.slots[host.index()];
-        if slot.host.is_some() {
+        if slot.node.is_some() {
             slot.backlog.push_back((id, payload));
             self.top_up(host.index());
         } else {
@@ -436,6 +516,7 @@ impl Rack {
                 Event::AtFabric { frame } => self.on_fabric(frame),
                 Event::Deliver { frame, to } => self.on_deliver(frame, to),
                 Event::Act(action) => self.apply(*action),
+                Event::Oob { from, to, msg } => self.on_oob(from, to, *msg),
                 Event::Tick => {
                     self.progress.check(self.now);
                     self.push(self.now + self.progress.bound() / 4, 1, Event::Tick);
@@ -478,8 +559,8 @@ impl Rack {
     pub fn finish(&mut self) {
         let now_ns = self.now / PS_PER_NS;
         for (i, slot) in self.slots.iter().enumerate() {
-            if let Some(host) = &slot.host {
-                self.safety.audit(now_ns, HostId(i as u8), host);
+            if let Some(node) = &slot.node {
+                self.safety.audit(now_ns, HostId(i as u8), node.host());
             }
         }
         self.progress.check(self.now);
@@ -497,8 +578,9 @@ impl Rack {
         };
         self.slots
             .iter()
-            .filter_map(|s| s.host.as_ref())
-            .filter(|h| !h.is_halted())
+            .filter_map(|s| s.node.as_ref())
+            .filter(|n| n.is_normal())
+            .map(Node::host)
             .all(|h| h.log().agreed() > last)
     }
 
@@ -517,32 +599,87 @@ impl Rack {
     }
 
     /// Runs `f` on a live host, then carries out what it returned and lets the checkers look.
-    fn drive(&mut self, i: usize, f: impl FnOnce(&mut Host, Nanos) -> Vec<Output>) {
+    fn drive(&mut self, i: usize, f: impl FnOnce(&mut Node, Nanos) -> Vec<Output>) {
         let now_ns = self.now_ns();
-        let Some(host) = self.slots[i].host.as_mut() else {
+        let Some(node) = self.slots[i].node.as_mut() else {
             return;
         };
-        let outputs = f(host, now_ns);
+        let outputs = f(node, now_ns);
+        self.carry_out(i, outputs);
+        if let Some(node) = self.slots[i].node.as_ref() {
+            self.safety.observe(now_ns, HostId(i as u8), node.host());
+        }
+        self.sync_timer(i);
+    }
+
+    fn carry_out(&mut self, i: usize, outputs: Vec<Output>) {
         for out in outputs {
+            if self.trace {
+                self.trace_output(i, &out);
+            }
             match out {
                 Output::Transmit(t) => self.send(i, t),
                 Output::Agreed { seq } => self.on_agreed(i, seq),
                 Output::Anomaly { kind, .. } if kind.halts() => self.majority_dirty = true,
+                Output::Oob { to, msg } => self.send_oob(i, to, msg),
+                Output::ChangeStarted { .. } => self.recovery_figures.epoch_changes += 1,
+                Output::Installed { .. } => self.recovery_figures.installs += 1,
+                Output::Repaired => self.recovery_figures.gap_repairs += 1,
+                Output::Recovered { after } => {
+                    self.majority_dirty = true;
+                    self.recovery_figures.recovery_ns.push(after);
+                }
                 _ => {}
             }
         }
-        if let Some(host) = self.slots[i].host.as_ref() {
-            self.safety.observe(now_ns, HostId(i as u8), host);
+    }
+
+    /// Out-of-band messages take the out-of-band latency and cross partitions as frames do.
+    fn send_oob(&mut self, from: usize, to: Dest, msg: Oob) {
+        let targets: Vec<usize> = match to {
+            Dest::All => (0..self.slots.len()).filter(|&j| j != from).collect(),
+            Dest::To(h) => vec![h.index()],
+        };
+        self.recovery_figures.oob_messages += targets.len() as u64;
+        let at = self.now + self.cfg.net.oob();
+        for j in targets {
+            if j < self.slots.len() && self.faults.reaches(HostId(from as u8), HostId(j as u8)) {
+                let msg = Box::new(msg.clone());
+                self.push(at, 1, Event::Oob { from, to: j, msg });
+            }
         }
-        self.sync_timer(i);
+    }
+
+    /// With `EXO_TRACE=1`, every output but deliveries and agreements goes to stderr.
+    fn trace_output(&self, i: usize, out: &Output) {
+        let what = match out {
+            Output::Agreed { .. } | Output::Accepted { .. } => return,
+            Output::Transmit(t) => format!("sends seq {} ({:?})", t.seq, t.cause),
+            Output::Oob { to, msg } => format!("oob {:?} -> {to:?}", msg.name()),
+            other => format!("{other:?}"),
+        };
+        let node = self.slots[i].node.as_ref();
+        eprintln!(
+            "{:>12} ns host {i} [{} e{}]: {what}",
+            self.now / PS_PER_NS,
+            node.map_or("crashed", Node::phase_name),
+            node.map_or(0, |n| n.host().epoch())
+        );
+    }
+
+    fn on_oob(&mut self, from: usize, to: usize, msg: Oob) {
+        // A host that crashed meanwhile does not get it; partitions are checked on sending.
+        self.drive(to, |node, now| {
+            node.handle_oob(now, HostId(from as u8), msg)
+        });
     }
 
     /// Moves host `i`'s entry in the timer set to its current deadline.
     fn sync_timer(&mut self, i: usize) {
         let deadline = self.slots[i]
-            .host
+            .node
             .as_ref()
-            .and_then(Host::next_deadline)
+            .and_then(Node::next_deadline)
             .map(|ns| (ns * PS_PER_NS).max(self.now));
         if deadline == self.slots[i].timer.map(|(t, _)| t) {
             return;
@@ -561,9 +698,9 @@ impl Rack {
         self.progress.progressed(self.now, HostId(i as u8));
         self.last_agreement = self.now;
         let sender = self.slots[i]
-            .host
+            .node
             .as_ref()
-            .and_then(|h| h.log().get(seq))
+            .and_then(|n| n.host().log().get(seq))
             .map(|e| e.sender);
         let Some(sender) = sender else { return };
         if let Some(&msg) = self.msg_at.get(&(sender.0, seq)) {
@@ -579,11 +716,11 @@ impl Rack {
     /// Posts waiting messages while the host's queue has room.
     fn top_up(&mut self, i: usize) {
         let slot = &mut self.slots[i];
-        let Some(host) = slot.host.as_mut() else {
+        let Some(node) = slot.node.as_mut() else {
             return;
         };
         while let Some((msg, payload)) = slot.backlog.front() {
-            match host.post(payload) {
+            match node.post(payload) {
                 Ok(post) => {
                     slot.posts.insert(post, *msg);
                     slot.backlog.pop_front();
@@ -704,7 +841,7 @@ impl Rack {
             .any(|&c| c >= tx_start && c < tx_end);
         let clean: Option<Vec<u8>> = strip_fcs(&bytes).map(<[u8]>::to_vec);
         for (to, corrupt) in receivers {
-            if self.slots[to].host.is_none() {
+            if self.slots[to].node.is_none() {
                 continue;
             }
             let body = if truncated {
@@ -758,8 +895,9 @@ impl Rack {
     fn crash(&mut self, i: usize) {
         let now_ns = self.now_ns();
         let slot = &mut self.slots[i];
-        let Some(host) = slot.host.take() else { return };
-        self.safety.audit(now_ns, HostId(i as u8), &host);
+        let Some(node) = slot.node.take() else { return };
+        let host = node.host();
+        self.safety.audit(now_ns, HostId(i as u8), host);
         self.safety.forget(HostId(i as u8));
         add_counters(&mut self.retired, host.counters());
         slot.crashes.push(self.now);
@@ -773,17 +911,29 @@ impl Rack {
     }
 
     fn restart(&mut self, i: usize) {
-        if self.slots[i].host.is_some() {
+        if self.slots[i].node.is_some() {
             return;
         }
         let cfg = self.cfg.host_config(HostId(i as u8));
         // The configuration was validated when the rack was built.
-        if let Ok(host) = Host::restarted(cfg, self.now_ns()) {
-            self.slots[i].host = Some(host);
+        if let Ok((node, outputs)) = Node::restarted(cfg, self.cfg.recovery_config(), self.now_ns())
+        {
+            self.slots[i].node = Some(node);
             self.slots[i].uplink_free = self.now;
+            self.carry_out(i, outputs);
         }
         self.majority_dirty = true;
         self.sync_timer(i);
+    }
+
+    /// Whether the progress checker may require this host to agree new entries: with the
+    /// slides' protocol only while it is not halted (nothing brings it back); with epochs
+    /// always (recovery must), as long as the host is live.
+    fn may_be_required(&self, node: &Node) -> bool {
+        match self.cfg.mode {
+            Mode::Epochs => true,
+            Mode::Slides | Mode::Naive => node.is_normal(),
+        }
     }
 
     fn refresh_majority(&mut self) {
@@ -792,7 +942,9 @@ impl Rack {
             .slots
             .iter()
             .enumerate()
-            .map(|(i, s)| s.host.as_ref().is_some_and(|h| !h.is_halted()) && self.faults.clean(i))
+            .map(|(i, s)| {
+                s.node.as_ref().is_some_and(|n| self.may_be_required(n)) && self.faults.clean(i)
+            })
             .collect();
         let faults = &self.faults;
         let members = connected_majority(
@@ -802,6 +954,18 @@ impl Rack {
         );
         self.progress.set_majority(self.now, &members);
     }
+}
+
+/// What the recovery software did over a run.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RecoveryFigures {
+    pub epoch_changes: u64,
+    pub installs: u64,
+    pub gap_repairs: u64,
+    pub oob_messages: u64,
+    /// Each stretch a host spent out of normal operation, in ns.
+    #[serde(skip)]
+    pub recovery_ns: Vec<u64>,
 }
 
 fn add_counters(total: &mut Counters, c: &Counters) {

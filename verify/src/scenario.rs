@@ -10,10 +10,10 @@
 
 use crate::faults::{LinkDir, NetFault};
 use crate::net::{NetConfig, Picos, PS_PER_NS};
-use crate::rack::{Action, Rack, RackConfig};
+use crate::rack::{Action, Mode, Rack, RackConfig};
 use crate::report::{Report, RunEnd};
 use crate::workload;
-use exo_proto::model::{ClusterConfig, Host, RejectReason, Rules, Status, TokenClaim};
+use exo_proto::model::{ClusterConfig, Node, RejectReason, Rules};
 use exo_proto::HostId;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -65,6 +65,7 @@ struct NetworkSpec {
     wire_latency_ns: Option<u64>,
     fabric_latency_ns: Option<u64>,
     turnaround_ns: Option<u64>,
+    oob_latency_ns: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -73,8 +74,10 @@ struct ProtocolSpec {
     token_timeout_ns: Option<u64>,
     #[serde(default)]
     token_timeout_ns_per_host: BTreeMap<String, Spanned<u64>>,
-    /// "slides" (default) or "off".
-    claims: Option<Spanned<String>>,
+    /// "epochs" (default), "naive" or "slides".
+    mode: Option<Spanned<String>>,
+    /// false: no token timeouts at all.
+    token_timeouts: Option<bool>,
     /// Deliberately broken variants: "sender-not-in-history", "transmit-lock".
     #[serde(default)]
     disable: Vec<Spanned<String>>,
@@ -183,8 +186,13 @@ struct HostExpectSpec {
     /// Number of agreed entries (the agreement pointer is at entry `agreed - 1`).
     agreed: Option<u64>,
     turn: Option<String>,
-    /// "running", "halted:<anomaly>" or "crashed".
+    /// The engine: "running", "stopped", "halted:<anomaly>" or "crashed".
     status: Option<String>,
+    /// The recovery software: "normal", "repairing", "changing", "coordinating", "joining",
+    /// "querying" or "halted".
+    phase: Option<String>,
+    /// The epoch the host is in.
+    epoch: Option<u32>,
     /// Rejection counts by reason name.
     rejected: Option<BTreeMap<String, u64>>,
     /// Anomaly kinds reported at least once.
@@ -219,6 +227,8 @@ struct HostExpect {
     agreed: Option<u64>,
     turn: Option<HostId>,
     status: Option<String>,
+    phase: Option<String>,
+    epoch: Option<u32>,
     rejected: Vec<(String, u64)>,
     anomalies: Vec<String>,
 }
@@ -434,6 +444,7 @@ fn apply_network(net: &mut NetConfig, spec: &NetworkSpec) {
     net.wire_latency_ns = spec.wire_latency_ns.unwrap_or(d.wire_latency_ns);
     net.fabric_latency_ns = spec.fabric_latency_ns.unwrap_or(d.fabric_latency_ns);
     net.turnaround_ns = spec.turnaround_ns.unwrap_or(d.turnaround_ns);
+    net.oob_latency_ns = spec.oob_latency_ns.unwrap_or(d.oob_latency_ns);
 }
 
 fn apply_protocol(
@@ -441,33 +452,28 @@ fn apply_protocol(
     rack: &mut RackConfig,
     spec: &ProtocolSpec,
 ) -> Result<(), ScenarioError> {
-    let timeout = spec
+    rack.token_timeout = spec
         .token_timeout_ns
         .unwrap_or(exo_proto::model::DEFAULT_TOKEN_TIMEOUT_NS);
-    rack.claim = match spec
-        .claims
+    rack.claims_off = spec.token_timeouts == Some(false);
+    rack.mode = match spec
+        .mode
         .as_ref()
         .map(|c| (c.span().start, c.get_ref().as_str()))
     {
-        None | Some((_, "slides")) => TokenClaim::Slides {
-            token_timeout: timeout,
-        },
-        Some((_, "off")) => TokenClaim::Off,
+        None | Some((_, "epochs")) => Mode::Epochs,
+        Some((_, "naive")) => Mode::Naive,
+        Some((_, "slides")) => Mode::Slides,
         Some((at, other)) => {
             return Err(ctx.err(
                 at,
-                format!("`claims = {other:?}`: use \"slides\" or \"off\""),
+                format!("`mode = {other:?}`: use \"epochs\", \"naive\" or \"slides\""),
             ))
         }
     };
     for (name, t) in &spec.token_timeout_ns_per_host {
         let host = ctx.host(t.span().start, name)?;
-        rack.claim_overrides.push((
-            host,
-            TokenClaim::Slides {
-                token_timeout: *t.get_ref(),
-            },
-        ));
+        rack.timeout_overrides.push((host, *t.get_ref()));
     }
     for d in &spec.disable {
         match d.get_ref().as_str() {
@@ -645,6 +651,7 @@ fn host_expect(ctx: &Ctx, at: usize, h: &HostExpectSpec) -> Result<HostExpect, S
     };
     if let Some(status) = &h.status {
         let known = status == "running"
+            || status == "stopped"
             || status == "crashed"
             || status.strip_prefix("halted:").is_some_and(anomaly_known);
         if !known {
@@ -652,7 +659,7 @@ fn host_expect(ctx: &Ctx, at: usize, h: &HostExpectSpec) -> Result<HostExpect, S
                 at,
                 &format!("{status:?}"),
                 format!(
-                    "status {status:?}: use running, crashed or halted:<gap|divergence|restarted>"
+                    "status {status:?}: use running, stopped, crashed or halted:<gap|divergence|restarted>"
                 ),
             ));
         }
@@ -688,6 +695,8 @@ fn host_expect(ctx: &Ctx, at: usize, h: &HostExpectSpec) -> Result<HostExpect, S
         agreed: h.agreed,
         turn: h.turn.as_ref().map(|t| ctx.host(at, t)).transpose()?,
         status: h.status.clone(),
+        phase: h.phase.clone(),
+        epoch: h.epoch,
         rejected,
         anomalies,
     })
@@ -884,13 +893,13 @@ fn check(s: &Scenario, rack: &Rack, e: &Expectation) -> ExpectResult {
     for he in &e.hosts {
         for &id in &he.hosts {
             let name = &s.names[id.index()];
-            match rack.host(id) {
+            match rack.node(id) {
                 None => {
                     if he.status.as_deref() != Some("crashed") {
                         failures.push(format!("{name}: crashed"));
                     }
                 }
-                Some(host) => check_host(s, host, he, name, &mut failures),
+                Some(node) => check_host(s, node, he, name, &mut failures),
             }
         }
     }
@@ -907,7 +916,8 @@ fn names(s: &Scenario, ids: &[HostId]) -> String {
     format!("[{}]", v.join(","))
 }
 
-fn check_host(s: &Scenario, host: &Host, he: &HostExpect, name: &str, out: &mut Vec<String>) {
+fn check_host(s: &Scenario, node: &Node, he: &HostExpect, name: &str, out: &mut Vec<String>) {
+    let host = node.host();
     let mut differ = |what: &str, want: String, got: String| {
         if want != got {
             out.push(format!("{name}: {what} expected {want}, got {got}"));
@@ -930,11 +940,14 @@ fn check_host(s: &Scenario, host: &Host, he: &HostExpect, name: &str, out: &mut 
         );
     }
     if let Some(st) = &he.status {
-        let got = match host.status() {
-            Status::Running => "running".to_string(),
-            Status::Halted(k) => format!("halted:{}", k.name()),
-        };
+        let got = host.status().name();
         differ("status", st.clone(), got);
+    }
+    if let Some(p) = &he.phase {
+        differ("phase", p.clone(), node.phase_name().to_string());
+    }
+    if let Some(e) = he.epoch {
+        differ("epoch", e.to_string(), host.epoch().to_string());
     }
     for (reason, count) in &he.rejected {
         let got = host.counters().rejected_by(reason);

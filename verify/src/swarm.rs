@@ -8,7 +8,7 @@
 
 use crate::faults::{LinkDir, NetFault};
 use crate::net::{Picos, PS_PER_NS};
-use crate::rack::{Action, Rack, RackConfig};
+use crate::rack::{Action, Mode, Rack, RackConfig};
 use crate::report::{Report, RunEnd};
 use crate::rng::Rng;
 use crate::workload::payload_of;
@@ -156,8 +156,9 @@ pub struct SeedRun {
 
 /// Runs `seed` with `n` hosts and the given accept rules: a workload of messages of random
 /// sizes, the seed's fault plan, then a quiet period of three progress bounds.
-pub fn run_seed(seed: u64, n: usize, rules: Rules) -> Result<SeedRun, String> {
+pub fn run_seed(seed: u64, n: usize, mode: Mode, rules: Rules) -> Result<SeedRun, String> {
     let mut cfg = RackConfig::new(n, seed);
+    cfg.mode = mode;
     cfg.rules = rules;
     let mut rack = Rack::new(cfg)?;
     let plan = plan(seed, n);

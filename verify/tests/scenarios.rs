@@ -1,7 +1,7 @@
 //! The shipped scenarios (the slides' walkthroughs among them) run with every expectation
 //! met; a wrong expectation fails; the checkers can fail; a seed replays bit for bit.
 
-use exo_proto::model::{Rules, TokenClaim};
+use exo_proto::model::Rules;
 use exo_proto::HostId;
 use exo_verify::net::PS_PER_NS;
 use exo_verify::rack::{Action, Rack, RackConfig};
@@ -176,7 +176,7 @@ fn a_seed_replays_the_same_run_bit_for_bit() {
 #[test]
 fn the_progress_checker_catches_a_lost_token_nobody_claims() {
     let mut cfg = RackConfig::new(5, 3);
-    cfg.claim = TokenClaim::Off;
+    cfg.claims_off = true;
     let mut rack = Rack::new(cfg).expect("valid");
     rack.run_until(50_000 * PS_PER_NS);
     let holder = (0..5)

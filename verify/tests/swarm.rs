@@ -6,6 +6,7 @@
 //! that replays it: `exo sim --faults swarm --nodes N --seed S`.
 
 use exo_proto::model::Rules;
+use exo_verify::rack::Mode;
 use exo_verify::swarm::run_seed;
 
 const SEEDS: u64 = 1_000;
@@ -36,13 +37,13 @@ fn sweep(n: usize) {
     let mut failures = Vec::new();
     let mut cov = Coverage::default();
     for seed in base..base + SEEDS {
-        let r = run_seed(seed, n, Rules::default())
+        let r = run_seed(seed, n, Mode::Slides, Rules::default())
             .unwrap_or_else(|e| panic!("seed {seed}: {e}"))
             .report;
         if r.safety_violations > 0 || r.progress_violations > 0 {
             failures.push(format!(
                 "seed {seed}: {} safety violations {:?}, {} progress violations {:?}; replay: \
-                 exo sim --faults swarm --nodes {n} --seed {seed}",
+                 exo sim --faults swarm --mode slides --nodes {n} --seed {seed}",
                 r.safety_violations,
                 r.first_safety_violations.first(),
                 r.progress_violations,
@@ -114,7 +115,7 @@ fn the_safety_checker_catches_a_disabled_history_check() {
     let base = seed_base();
     let caught: Vec<u64> = (base..base + 200)
         .filter(|&seed| {
-            run_seed(seed, 5, broken)
+            run_seed(seed, 5, Mode::Slides, broken)
                 .unwrap_or_else(|e| panic!("seed {seed}: {e}"))
                 .report
                 .safety_violations

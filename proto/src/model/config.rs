@@ -4,7 +4,7 @@ use crate::wire::{max_payload, MAX_HOSTS};
 use crate::{HostId, Nanos};
 
 /// What every host of a cluster agrees on before it starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ClusterConfig {
     /// Maximum number of hosts `n` (1..=256); host ids are 0..n-1 and h = floor(n/2).
     pub n: usize,
@@ -64,19 +64,24 @@ impl ClusterConfig {
 }
 
 /// How a host reacts when the token does not come.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenClaim {
     /// As the talk's slides do it: when nothing is accepted for `token_timeout` after the token
     /// passed to host X, X's successor claims the token and sends; if it stays silent too, the
     /// next one claims after a further `token_timeout`, and so on around the ring.
     Slides { token_timeout: Nanos },
+    /// Exo's recovery: nobody claims the token. When nothing is accepted for `token_timeout`
+    /// after the token passed to X, X's successor reports `token-lost` to its host software
+    /// (which starts an epoch change); the next member reports after a further timeout, and so
+    /// on around the ring, so the host nearest the silent one acts first.
+    Epochs { token_timeout: Nanos },
     /// Never claim: a lost token stops the ring. Used to show the progress checker can fail.
     Off,
 }
 
 /// The accept rule's safety checks. Both are on in Exo; switching one off is a deliberately
 /// broken variant that exists only to show that the checkers catch the consequences.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Rules {
     /// Reject a message whose sender is in the local history (the quorum rule).
     pub sender_not_in_history: bool,
@@ -94,7 +99,7 @@ impl Default for Rules {
 }
 
 /// One host: its id, its cluster and its local settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct HostConfig {
     pub id: HostId,
     pub cluster: ClusterConfig,
@@ -104,9 +109,10 @@ pub struct HostConfig {
     pub max_posted: usize,
 }
 
-/// Default token timeout: comfortably above the longest hop of a 1518-byte frame at 1 GbE
-/// (12.3 µs on the wire plus fabric and turnaround).
-pub const DEFAULT_TOKEN_TIMEOUT_NS: Nanos = 20_000;
+/// Default token timeout: above the longest hop of a 1518-byte frame at 1 GbE (12.4 µs) plus
+/// a gap repair's out-of-band round trip (2 × 10 µs), with a margin: a holder that is
+/// repairing a gap must not be taken for a lost token.
+pub const DEFAULT_TOKEN_TIMEOUT_NS: Nanos = 50_000;
 
 impl HostConfig {
     pub fn new(id: HostId, cluster: ClusterConfig) -> HostConfig {
@@ -126,7 +132,9 @@ impl HostConfig {
         if !self.cluster.members.contains(&self.id) {
             return Err(ConfigError::NotAMember(self.id));
         }
-        if let TokenClaim::Slides { token_timeout } = self.claim {
+        if let TokenClaim::Slides { token_timeout } | TokenClaim::Epochs { token_timeout } =
+            self.claim
+        {
             if token_timeout == 0 {
                 return Err(ConfigError::ZeroTimeout);
             }
@@ -138,7 +146,7 @@ impl HostConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Hash)]
 pub enum ConfigError {
     #[error("a cluster has 1 to {MAX_HOSTS} hosts, not {0}")]
     HostCount(usize),

@@ -8,7 +8,7 @@ use crate::wire::MAX_HOSTS;
 use crate::HostId;
 use std::collections::VecDeque;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct History {
     /// Newest first; at most `capacity` ids.
     window: VecDeque<HostId>,

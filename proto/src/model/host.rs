@@ -27,16 +27,19 @@ use crate::{HostId, Nanos};
 use std::collections::VecDeque;
 
 /// Whether the host takes part in the protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
     Running,
+    /// Stopped by its host software (during an epoch change or a gap repair): accepts,
+    /// agrees and sends nothing until the software loads it again.
+    Stopped,
     /// Stopped by the anomaly given: the host keeps its log, accepts nothing, agrees nothing
     /// and sends nothing until recovery reloads its state.
     Halted(AnomalyKind),
 }
 
 /// Why a message could not be posted. The caller keeps the payload: nothing is lost.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Hash)]
 pub enum PostError {
     #[error("payload of {len} bytes exceeds the cluster's maximum of {max}")]
     PayloadTooLarge { len: usize, max: usize },
@@ -48,7 +51,7 @@ pub enum PostError {
 ///
 /// The member `k` steps after the token holder sends after `k` timeouts; every host repeats
 /// its claim once per further trip around the ring. The holder itself (`k` = 0) sends at once.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct ClaimTimer {
     since: Nanos,
     /// Ring distance from the token holder to this host.
@@ -59,7 +62,7 @@ struct ClaimTimer {
 
 /// The message this host sent at `seq`, kept so that every later send at the same seq repeats
 /// exactly the same bytes (a host never offers two different messages for one position).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct InFlight {
     seq: u64,
     frame: Vec<u8>,
@@ -67,11 +70,16 @@ struct InFlight {
     acceptable: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Host {
     cfg: HostConfig,
     ring: Ring,
     status: Status,
+    /// The epoch this host is in; frames of other epochs are rejected.
+    epoch: u32,
+    /// First position of the current epoch: the history starts empty there, and entries
+    /// before it are agreed once `h + 1` entries of the epoch are accepted.
+    epoch_start: u64,
     seq: u64,
     history: History,
     log: Log,
@@ -94,6 +102,8 @@ impl Host {
             history: History::new(cfg.cluster.h()),
             ring,
             status: Status::Running,
+            epoch: cfg.cluster.epoch,
+            epoch_start: 0,
             seq: 0,
             log: Log::new(),
             holder,
@@ -129,8 +139,23 @@ impl Host {
         self.status
     }
 
+    /// True unless the host is running.
     pub fn is_halted(&self) -> bool {
-        matches!(self.status, Status::Halted(_))
+        self.status != Status::Running
+    }
+
+    pub fn epoch(&self) -> u32 {
+        self.epoch
+    }
+
+    /// First log position of the current epoch.
+    pub fn epoch_start(&self) -> u64 {
+        self.epoch_start
+    }
+
+    /// The ring of the current epoch.
+    pub fn ring(&self) -> &Ring {
+        &self.ring
     }
 
     /// The sequence number the next accepted message must carry.
@@ -178,7 +203,7 @@ impl Host {
         let t = self.timer?;
         let slot = t.steps + t.fired * self.ring.len() as u64;
         match self.cfg.claim {
-            TokenClaim::Slides { token_timeout } => {
+            TokenClaim::Slides { token_timeout } | TokenClaim::Epochs { token_timeout } => {
                 Some(t.since.saturating_add(slot.saturating_mul(token_timeout)))
             }
             // Without claims only the holder's own turn at boot remains.
@@ -227,7 +252,18 @@ impl Host {
                 TxCause::Claim
             };
             timer.fired += 1;
-            self.transmit(cause, &mut out);
+            if cause == TxCause::Claim && matches!(self.cfg.claim, TokenClaim::Epochs { .. }) {
+                // In epoch mode nobody claims: the host software starts an epoch change.
+                self.counters.count_anomaly(AnomalyKind::TokenLost);
+                out.push(Output::Anomaly {
+                    kind: AnomalyKind::TokenLost,
+                    local_seq: self.seq,
+                    frame_seq: None,
+                    sender: None,
+                });
+            } else {
+                self.transmit(cause, &mut out);
+            }
         }
         out
     }
@@ -246,7 +282,7 @@ impl Host {
         if f.cluster != cluster.cluster {
             return Some(RejectReason::WrongCluster { got: f.cluster });
         }
-        if f.epoch != cluster.epoch {
+        if f.epoch != self.epoch {
             return Some(RejectReason::WrongEpoch { got: f.epoch });
         }
         let invalid = std::iter::once(&f.sender)
@@ -337,19 +373,173 @@ impl Host {
             seq,
             sender: frame.sender,
         });
-        // Entry s makes entry s − h agreed: the senders of s−h … s are h+1 distinct hosts.
-        if let Some(agreed) = seq.checked_sub(self.h() as u64) {
-            self.log.agree_through(agreed + 1);
-            out.push(Output::Agreed { seq: agreed });
-        }
+        self.agree(out);
         // A member's successor always exists; fall back to the sender for safety of types.
-        self.holder = self.ring.successor(frame.sender).unwrap_or(frame.sender);
+        self.pass_token(
+            now,
+            self.ring.successor(frame.sender).unwrap_or(frame.sender),
+            out,
+        );
+    }
+
+    /// Entry s makes entry s − h agreed: the senders of s−h … s are h+1 distinct hosts that
+    /// all hold it. Entries before the epoch start become agreed together with the epoch's
+    /// first: the h+1 distinct senders of its first h+1 entries all loaded them.
+    fn agree(&mut self, out: &mut Vec<Output>) {
+        let h = self.h() as u64;
+        let Some(last) = self.seq.checked_sub(1) else {
+            return;
+        };
+        if last < self.epoch_start + h {
+            return;
+        }
+        let before = self.log.agreed();
+        self.log.agree_through(last - h + 1);
+        for seq in before..self.log.agreed() {
+            out.push(Output::Agreed { seq });
+        }
+    }
+
+    /// The token is now at `holder`: re-arm the timer, and send at once if it is ours.
+    fn pass_token(&mut self, now: Nanos, holder: HostId, out: &mut Vec<Output>) {
+        self.holder = holder;
         self.arm_timer(now);
         if self.holder == self.cfg.id {
             if let Some(timer) = self.timer.as_mut() {
                 timer.fired = 1;
             }
             self.transmit(TxCause::Turn, out);
+        }
+    }
+
+    // ---- What the host software loads (the engine's control port) --------------------------
+
+    /// Stops the engine: nothing is accepted, agreed or sent until a load.
+    pub fn stop(&mut self) {
+        if self.status == Status::Running {
+            self.status = Status::Stopped;
+            self.timer = None;
+        }
+    }
+
+    /// The message this host sent at its current seq, if it is acceptable: it may be in other
+    /// hosts' logs, so an epoch change must know it.
+    pub fn in_flight_entry(&self) -> Option<Entry> {
+        let f = self
+            .in_flight
+            .as_ref()
+            .filter(|f| f.acceptable && f.seq == self.seq)?;
+        let frame = Frame::decode(&f.frame).ok()?;
+        Some(Entry {
+            seq: frame.seq,
+            epoch: frame.epoch,
+            sender: frame.sender,
+            payload: frame.payload,
+        })
+    }
+
+    /// Loads a new epoch: the log becomes its first `keep` entries (at least the agreed ones)
+    /// followed by `entries`; the ring becomes `members` with `first` holding the token. The
+    /// history starts empty at the epoch start.
+    pub fn install(
+        &mut self,
+        now: Nanos,
+        epoch: u32,
+        members: Vec<HostId>,
+        first: HostId,
+        keep: u64,
+        entries: Vec<Entry>,
+    ) -> Vec<Output> {
+        let mut out = Vec::new();
+        self.log.truncate(keep.max(self.log.agreed()));
+        for e in entries {
+            if e.seq == self.log.len() {
+                self.log.append(e);
+            }
+        }
+        self.settle_in_flight_after_load();
+        self.ring = Ring::new(members);
+        self.epoch = epoch;
+        self.seq = self.log.len();
+        self.epoch_start = self.seq;
+        self.history = History::new(self.h());
+        self.status = Status::Running;
+        self.pass_token(now, first, &mut out);
+        out
+    }
+
+    /// Gap repair: appends the missing entries of the current epoch, fetched from a peer, and
+    /// resumes as if they had been accepted here.
+    pub fn repair(&mut self, now: Nanos, entries: Vec<Entry>) -> Vec<Output> {
+        let mut out = Vec::new();
+        let mut last_sender = None;
+        for e in entries {
+            if e.seq != self.seq || e.epoch > self.epoch || self.seq == u64::MAX {
+                continue;
+            }
+            self.settle_in_flight_entry(&e);
+            if e.seq >= self.epoch_start {
+                self.history.push(e.sender);
+            }
+            last_sender = Some(e.sender);
+            self.log.append(e);
+            self.seq += 1;
+        }
+        self.agree(&mut out);
+        self.status = Status::Running;
+        let holder = last_sender
+            .and_then(|s| self.ring.successor(s))
+            .unwrap_or(self.holder);
+        self.pass_token(now, holder, &mut out);
+        out
+    }
+
+    /// The naive recovery of the talk's sketch: replace the whole log with `log` (another
+    /// host's chain) and go on from its end, in the same epoch. Unsafe; kept to show why.
+    pub fn adopt(&mut self, now: Nanos, log: Vec<Entry>) -> Vec<Output> {
+        let mut out = Vec::new();
+        self.log = Log::new();
+        self.history = History::new(self.h());
+        for e in log {
+            if e.seq == self.log.len() {
+                self.history.push(e.sender);
+                self.log.append(e);
+            }
+        }
+        self.settle_in_flight_after_load();
+        self.seq = self.log.len();
+        let agreed = self.seq.saturating_sub(self.h() as u64);
+        self.log.agree_through(agreed);
+        self.status = Status::Running;
+        let last = self.log.entries().last().map(|e| e.sender);
+        let holder = last
+            .and_then(|s| self.ring.successor(s))
+            .unwrap_or(self.cfg.cluster.first_holder);
+        self.pass_token(now, holder, &mut out);
+        out
+    }
+
+    /// After a load: if the loaded log holds our in-flight message, its post is done;
+    /// otherwise the post goes back to the head of the queue.
+    fn settle_in_flight_after_load(&mut self) {
+        if let Some(f) = self.in_flight.take() {
+            let ours = self
+                .log
+                .get(f.seq)
+                .is_some_and(|e| e.sender == self.cfg.id && e.epoch == self.epoch);
+            if let (false, Some(post)) = (ours, f.post) {
+                self.posted.push_front(post);
+            }
+        }
+    }
+
+    /// A repaired entry at our in-flight position: ours if it is our message.
+    fn settle_in_flight_entry(&mut self, e: &Entry) {
+        if let Some(f) = self.in_flight.take() {
+            let ours = f.seq == e.seq && e.sender == self.cfg.id;
+            if let (false, Some(post)) = (ours, f.post) {
+                self.posted.push_front(post);
+            }
         }
     }
 
@@ -411,7 +601,7 @@ impl Host {
         let frame = Frame {
             src_mac: host_mac(cluster.cluster, self.cfg.id),
             cluster: cluster.cluster,
-            epoch: cluster.epoch,
+            epoch: self.epoch,
             sender: self.cfg.id,
             seq: self.seq,
             history: self.history.to_vec(),

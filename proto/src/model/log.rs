@@ -3,7 +3,7 @@
 use crate::HostId;
 
 /// One accepted message.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Hash)]
 pub struct Entry {
     pub seq: u64,
     pub epoch: u32,
@@ -12,7 +12,7 @@ pub struct Entry {
 }
 
 /// Entries `0..len()` in sequence order; the first `agreed()` of them are agreed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Log {
     entries: Vec<Entry>,
     agreed: u64,
@@ -58,6 +58,12 @@ impl Log {
     pub(crate) fn append(&mut self, entry: Entry) {
         debug_assert_eq!(entry.seq, self.len(), "the log is append-only and dense");
         self.entries.push(entry);
+    }
+
+    /// Drops the entries from position `len` on; agreed entries are never dropped.
+    pub(crate) fn truncate(&mut self, len: u64) {
+        let keep = len.max(self.agreed) as usize;
+        self.entries.truncate(keep);
     }
 
     /// Moves the agreement pointer forward to `agreed` entries; never backwards.

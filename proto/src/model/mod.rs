@@ -10,6 +10,7 @@ mod history;
 mod host;
 mod log;
 mod output;
+mod recovery;
 mod ring;
 
 pub use config::{
@@ -19,6 +20,7 @@ pub use history::History;
 pub use host::{Host, PostError, Status};
 pub use log::{Entry, Log};
 pub use output::{AnomalyKind, Counters, Output, RejectReason, Transmit, TxCause};
+pub use recovery::{Dest, Node, Oob, RecoveryConfig, RecoveryMode, RecoveryStats};
 pub use ring::Ring;
 
 /// Identifies a message posted at one host, in posting order (0, 1, 2, …).

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 /// Why a received frame changed nothing. The order of the variants is the order the checks
 /// run in (the engine applies them in the same order, so both give the same reason).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RejectReason {
     /// Not an Exo frame, or a broken one.
     Malformed(DecodeError),
@@ -108,6 +108,8 @@ pub enum AnomalyKind {
     Stale,
     /// The host came back after a crash without its state and waits for a state transfer.
     Restarted,
+    /// Nothing was accepted for this host's token timeout: the token is lost (epoch mode).
+    TokenLost,
 }
 
 impl AnomalyKind {
@@ -117,15 +119,23 @@ impl AnomalyKind {
     }
 
     pub fn name(self) -> &'static str {
-        ["gap", "divergence", "no-quorum", "stale", "restarted"][self.index()]
+        [
+            "gap",
+            "divergence",
+            "no-quorum",
+            "stale",
+            "restarted",
+            "token-lost",
+        ][self.index()]
     }
 
-    pub const ALL: [AnomalyKind; 5] = [
+    pub const ALL: [AnomalyKind; 6] = [
         AnomalyKind::Gap,
         AnomalyKind::Divergence,
         AnomalyKind::NoQuorum,
         AnomalyKind::Stale,
         AnomalyKind::Restarted,
+        AnomalyKind::TokenLost,
     ];
 
     /// True for the anomalies that stop the host.
@@ -138,7 +148,7 @@ impl AnomalyKind {
 }
 
 /// Why a frame is being sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash)]
 #[serde(rename_all = "kebab-case")]
 pub enum TxCause {
     /// The previous accepted message came from our predecessor: it is our turn.
@@ -148,7 +158,7 @@ pub enum TxCause {
 }
 
 /// A frame to broadcast on the Exo network.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Transmit {
     /// Encoded frame without FCS.
     pub frame: Vec<u8>,
@@ -161,7 +171,7 @@ pub struct Transmit {
 }
 
 /// Everything a call into the host can produce, in the order it happened.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Output {
     /// The frame was accepted and appended as entry `seq`.
     Accepted { seq: u64, sender: HostId },
@@ -182,16 +192,29 @@ pub enum Output {
         frame_seq: Option<u64>,
         sender: Option<HostId>,
     },
+    /// Send this out-of-band message (recovery software).
+    Oob {
+        to: super::recovery::Dest,
+        msg: super::recovery::Oob,
+    },
+    /// This host started coordinating an epoch change.
+    ChangeStarted { epoch: u32 },
+    /// This host installed a new epoch.
+    Installed { epoch: u32, members: Vec<HostId> },
+    /// A gap repair completed.
+    Repaired,
+    /// Back to normal operation after `after` ns of recovery (epoch change, repair, join).
+    Recovered { after: crate::Nanos },
 }
 
 /// Running totals a host keeps (the engine exposes the same through its control port).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Hash)]
 pub struct Counters {
     pub accepted: u64,
     /// Indexed like [`RejectReason::NAMES`].
     pub rejected: [u64; 13],
     /// Indexed like [`AnomalyKind::ALL`].
-    pub anomalies: [u64; 5],
+    pub anomalies: [u64; 6],
     pub transmitted: u64,
     pub claims: u64,
 }

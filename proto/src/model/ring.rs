@@ -4,7 +4,7 @@ use crate::wire::MAX_HOSTS;
 use crate::HostId;
 
 /// Members in ring order. The token passes from each member to the next, wrapping around.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Ring {
     members: Vec<HostId>,
     /// `position[id]` is the member's index in `members`, for O(1) successor and distance.
