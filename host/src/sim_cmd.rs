@@ -13,10 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Options that shape a plain workload run; a scenario file sets its own, and so does the
-/// swarm plan except for the first two.
-const WORKLOAD_OPTIONS: [&str; 11] = [
+/// swarm plan except for the first.
+const WORKLOAD_OPTIONS: [&str; 10] = [
     "nodes",
-    "mode",
     "messages",
     "payload",
     "loss",
@@ -76,16 +75,17 @@ pub struct SimArgs {
     max_time_ms: u64,
     /// What the hosts do when the token is lost or something goes wrong: `epochs` (Exo's
     /// recovery), `naive` (the talk's claims and adopt-the-longest-log: unsafe), `slides` (the
-    /// talk's claims, no recovery: hosts that detect trouble stop).
-    #[arg(long, value_enum, default_value_t = ModeName::Epochs)]
-    mode: ModeName,
+    /// talk's claims, no recovery: hosts that detect trouble stop). Default: epochs, or the
+    /// scenario file's mode.
+    #[arg(long, value_enum)]
+    mode: Option<ModeName>,
     /// Switch off a safety rule of the accept rule: a deliberately broken variant, to watch
     /// the checkers catch it. Repeatable.
     #[arg(long, value_enum, value_name = "RULE")]
     disable: Vec<RuleName>,
     /// `swarm`: run the seed's random fault plan exactly as the test suite does, with its own
     /// workload and timing (only --nodes applies). Replays a failing seed of the test suite.
-    #[arg(long, value_enum, conflicts_with_all = &WORKLOAD_OPTIONS[2..])]
+    #[arg(long, value_enum, conflicts_with_all = &WORKLOAD_OPTIONS[1..])]
     faults: Option<FaultMode>,
 }
 
@@ -157,7 +157,7 @@ fn rack_config(args: &SimArgs, n: usize, seed: u64) -> RackConfig {
     cfg.net.fabric_latency_ns = args.fabric_ns;
     cfg.net.turnaround_ns = args.turnaround_ns;
     cfg.token_timeout = args.token_timeout_ns;
-    cfg.mode = args.mode.into();
+    cfg.mode = args.mode.unwrap_or(ModeName::Epochs).into();
     cfg.rules = rules(&args.disable);
     cfg
 }
@@ -170,7 +170,8 @@ fn run_swarm(args: &SimArgs, seed: u64) -> ExitCode {
         return fail(e);
     }
     eprintln!("seed: {seed}");
-    match exo_verify::swarm::run_seed(seed, args.nodes, args.mode.into(), rules(&args.disable)) {
+    let mode = args.mode.unwrap_or(ModeName::Epochs).into();
+    match exo_verify::swarm::run_seed(seed, args.nodes, mode, rules(&args.disable)) {
         Ok(run) => {
             eprintln!("fault kinds: {:?}", run.plan.kinds);
             for (at, action) in &run.plan.actions {
@@ -315,6 +316,9 @@ pub(crate) fn run_scenario(args: &SimArgs, path: &Path, seed: u64) -> ExitCode {
         None => eprintln!("seed: {seed}"),
     }
     let mut scenario = scenario;
+    if let Some(mode) = args.mode {
+        scenario.set_mode(mode.into());
+    }
     if !args.disable.is_empty() {
         scenario.set_rules(rules(&args.disable));
     }

@@ -22,6 +22,8 @@ pub struct ProgressChecker {
     /// Since when each host has been in the connected majority (None: not in it).
     member_since: Vec<Option<Picos>>,
     last_progress: Vec<Picos>,
+    /// Nothing is required before this time (the end of a fault period).
+    enforce_from: Picos,
     violations: Vec<ProgressViolation>,
 }
 
@@ -31,12 +33,18 @@ impl ProgressChecker {
             bound,
             member_since: vec![None; n],
             last_progress: vec![0; n],
+            enforce_from: 0,
             violations: Vec::new(),
         }
     }
 
     pub fn bound(&self) -> Picos {
         self.bound
+    }
+
+    /// Requires progress only from `t` on: the liveness phase after a fault period.
+    pub fn enforce_from(&mut self, t: Picos) {
+        self.enforce_from = t;
     }
 
     pub fn violations(&self) -> &[ProgressViolation] {
@@ -66,7 +74,7 @@ impl ProgressChecker {
             let Some(since) = self.member_since[i] else {
                 continue;
             };
-            let from = since.max(self.last_progress[i]);
+            let from = since.max(self.last_progress[i]).max(self.enforce_from);
             if now.saturating_sub(from) > self.bound {
                 self.violations.push(ProgressViolation {
                     time_ns: now / PS_PER_NS,
@@ -80,11 +88,13 @@ impl ProgressChecker {
     }
 }
 
-/// The largest set of live, running hosts that reach each other both ways over clean links,
-/// if it is a majority (at least h+1 hosts). `eligible[i]`: host i is live, running and its
-/// links are clean; `reaches(a, b)`: frames from a reach b.
+/// The largest set of eligible hosts that reach each other both ways over clean links, if at
+/// least `quorum` of them hold their state. `eligible[i]`: host i is live and its links are
+/// clean (and, without recovery, it is running); `holds_state[i]`: it has not lost its log in
+/// a crash (or has been reloaded since); `reaches(a, b)`: frames from a reach b.
 pub fn connected_majority(
     eligible: &[bool],
+    holds_state: &[bool],
     reaches: impl Fn(usize, usize) -> bool,
     quorum: usize,
 ) -> Vec<bool> {
@@ -100,7 +110,7 @@ pub fn connected_majority(
         }
     }
     let mut members = vec![false; n];
-    if best.len() >= quorum {
+    if best.iter().filter(|&&i| holds_state[i]).count() >= quorum {
         for i in best {
             members[i] = true;
         }
@@ -130,17 +140,24 @@ mod tests {
         let all = [true; 5];
         let groups = |a: usize, b: usize| (a < 3) == (b < 3);
         assert_eq!(
-            connected_majority(&all, groups, 3),
+            connected_majority(&all, &all, groups, 3),
             vec![true, true, true, false, false]
         );
         let split = |a: usize, b: usize| (a < 2) == (b < 2);
         assert_eq!(
-            connected_majority(&all, split, 3),
+            connected_majority(&all, &all, split, 3),
             vec![false, false, true, true, true]
         );
         let mut some = all;
         some[4] = false;
         some[3] = false;
-        assert_eq!(connected_majority(&some, split, 3), vec![false; 5]);
+        assert_eq!(connected_majority(&some, &all, split, 3), vec![false; 5]);
+        let mut amnesiac = all;
+        amnesiac[2] = false;
+        assert_eq!(
+            connected_majority(&all, &amnesiac, split, 3),
+            vec![false; 5],
+            "two of the three connected hosts lost their state"
+        );
     }
 }

@@ -419,6 +419,11 @@ impl Rack {
         &self.progress
     }
 
+    /// Requires progress only from `t` on (the liveness phase after a fault period).
+    pub fn enforce_progress_from(&mut self, t: Picos) {
+        self.progress.enforce_from(t);
+    }
+
     pub fn messages(&self) -> &[MsgRecord] {
         &self.msgs
     }
@@ -946,9 +951,15 @@ impl Rack {
                 s.node.as_ref().is_some_and(|n| self.may_be_required(n)) && self.faults.clean(i)
             })
             .collect();
+        let holds_state: Vec<bool> = self
+            .slots
+            .iter()
+            .map(|s| s.node.as_ref().is_some_and(|n| !n.is_amnesiac()))
+            .collect();
         let faults = &self.faults;
         let members = connected_majority(
             &eligible,
+            &holds_state,
             |a, b| faults.reaches(HostId(a as u8), HostId(b as u8)),
             self.cfg.cluster.h() + 1,
         );

@@ -2,7 +2,7 @@
 
 use crate::net::{NetConfig, PS_PER_NS};
 use crate::progress::ProgressViolation;
-use crate::rack::{FrameStats, Rack};
+use crate::rack::{FrameStats, Mode, Rack};
 use crate::safety::SafetyViolation;
 use exo_proto::model::{AnomalyKind, RejectReason};
 use exo_proto::wire::MIN_FRAME_LEN;
@@ -52,10 +52,22 @@ impl Percentiles {
     }
 }
 
+/// What the recovery software did (epoch mode).
+#[derive(Debug, Clone, Serialize)]
+pub struct RecoveryReport {
+    pub epoch_changes: u64,
+    pub installs: u64,
+    pub gap_repairs: u64,
+    pub oob_messages: u64,
+    /// Each stretch a host spent out of normal operation (epoch change, repair, join), ns.
+    pub recovery_ns: Percentiles,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub seed: u64,
     pub nodes: usize,
+    pub mode: Mode,
     pub payload_bytes: usize,
     pub end: RunEnd,
     pub messages_submitted: usize,
@@ -76,6 +88,7 @@ pub struct Report {
     pub line_rate_frames_per_sec: f64,
     pub frames: FrameStats,
     pub claims: u64,
+    pub recovery: RecoveryReport,
     pub rejected: BTreeMap<&'static str, u64>,
     pub anomalies: BTreeMap<&'static str, u64>,
     pub halted_hosts: Vec<HostId>,
@@ -97,9 +110,11 @@ impl Report {
         let counters = rack.total_counters();
         let ids = (0..rack.n()).map(|i| HostId(i as u8));
         let messages_agreed = rack.messages_agreed();
+        let rec = rack.recovery();
         Report {
             seed: cfg.seed,
             nodes: rack.n(),
+            mode: cfg.mode,
             payload_bytes,
             end,
             messages_submitted: rack.messages().len(),
@@ -120,6 +135,13 @@ impl Report {
             line_rate_frames_per_sec: 1e12 / cfg.net.occupancy(MIN_FRAME_LEN) as f64,
             frames: rack.frame_stats().clone(),
             claims: counters.claims,
+            recovery: RecoveryReport {
+                epoch_changes: rec.epoch_changes,
+                installs: rec.installs,
+                gap_repairs: rec.gap_repairs,
+                oob_messages: rec.oob_messages,
+                recovery_ns: Percentiles::of(rec.recovery_ns.clone()),
+            },
             rejected: RejectReason::NAMES
                 .iter()
                 .zip(counters.rejected)
@@ -157,11 +179,20 @@ impl Report {
     /// A few readable lines for a terminal.
     pub fn summary(&self) -> String {
         let mut text = self.figures();
-        if self.end == RunEnd::Stalled && !self.halted_hosts.is_empty() {
-            text.push_str(
-                "\nstalled: halted hosts stay halted until recovery, which is not implemented \
-                 yet (docs/protocol.md, section 7)",
-            );
+        let r = &self.recovery;
+        if r.epoch_changes + r.gap_repairs > 0 {
+            text.push_str(&format!(
+                "\nrecovery: {} epoch changes, {} gap repairs; time out of normal operation \
+                 p50 {} ns, max {} ns",
+                r.epoch_changes, r.gap_repairs, r.recovery_ns.p50, r.recovery_ns.max
+            ));
+        }
+        if self.end == RunEnd::Stalled && !self.halted_hosts.is_empty() && self.mode != Mode::Epochs
+        {
+            text.push_str(&format!(
+                "\nstalled: in {:?} mode a host that detects trouble stays stopped",
+                self.mode
+            ));
         }
         text
     }
@@ -169,7 +200,7 @@ impl Report {
     fn figures(&self) -> String {
         let l = &self.agreement_latency_ns;
         format!(
-            "seed {} · {} hosts · {}-byte payloads · ended: {:?}\n\
+            "seed {} · {} hosts · {:?} mode · {}-byte payloads · ended: {:?}\n\
              agreed {} of {} messages ({} entries) in {:.3} ms simulated: {:.0} msg/s \
              ({:.1}% of the {:.0} frames/s line rate)\n\
              agreement latency p50 {} ns, p99 {} ns, max {} ns\n\
@@ -177,6 +208,7 @@ impl Report {
              safety violations {}, progress violations {}, halted {:?}, crashed {:?}",
             self.seed,
             self.nodes,
+            self.mode,
             self.payload_bytes,
             self.end,
             self.messages_agreed,

@@ -13,7 +13,7 @@ use crate::net::{NetConfig, Picos, PS_PER_NS};
 use crate::rack::{Action, Mode, Rack, RackConfig};
 use crate::report::{Report, RunEnd};
 use crate::workload;
-use exo_proto::model::{ClusterConfig, Node, RejectReason, Rules};
+use exo_proto::model::{ClusterConfig, Host, Node, RejectReason, Rules};
 use exo_proto::HostId;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -78,6 +78,8 @@ struct ProtocolSpec {
     mode: Option<Spanned<String>>,
     /// false: no token timeouts at all.
     token_timeouts: Option<bool>,
+    /// Naive recovery: recover when nothing was accepted for this long.
+    naive_timeout_ns: Option<u64>,
     /// Deliberately broken variants: "sender-not-in-history", "transmit-lock".
     #[serde(default)]
     disable: Vec<Spanned<String>>,
@@ -185,6 +187,10 @@ struct HostExpectSpec {
     log: Option<Vec<String>>,
     /// Number of agreed entries (the agreement pointer is at entry `agreed - 1`).
     agreed: Option<u64>,
+    /// At least this many agreed entries.
+    agreed_min: Option<u64>,
+    /// The log starts with these entries (same form as `log`).
+    log_prefix: Option<Vec<String>>,
     turn: Option<String>,
     /// The engine: "running", "stopped", "halted:<anomaly>" or "crashed".
     status: Option<String>,
@@ -224,7 +230,9 @@ struct HostExpect {
     seq: Option<u64>,
     history: Option<Vec<HostId>>,
     log: Option<Vec<LogLine>>,
+    log_prefix: Option<Vec<LogLine>>,
     agreed: Option<u64>,
+    agreed_min: Option<u64>,
     turn: Option<HostId>,
     status: Option<String>,
     phase: Option<String>,
@@ -456,6 +464,9 @@ fn apply_protocol(
         .token_timeout_ns
         .unwrap_or(exo_proto::model::DEFAULT_TOKEN_TIMEOUT_NS);
     rack.claims_off = spec.token_timeouts == Some(false);
+    if let Some(t) = spec.naive_timeout_ns {
+        rack.recovery.naive_timeout = t;
+    }
     rack.mode = match spec
         .mode
         .as_ref()
@@ -640,15 +651,13 @@ fn expectation(ctx: &Ctx, at: usize, e: &ExpectSpec) -> Result<Expectation, Scen
 }
 
 fn host_expect(ctx: &Ctx, at: usize, h: &HostExpectSpec) -> Result<HostExpect, ScenarioError> {
-    let log = match &h.log {
-        Some(lines) => Some(
-            lines
-                .iter()
-                .map(|l| log_line(ctx, at, l))
-                .collect::<Result<_, _>>()?,
-        ),
-        None => None,
+    let lines = |v: &Option<Vec<String>>| -> Result<Option<Vec<LogLine>>, ScenarioError> {
+        v.as_ref()
+            .map(|lines| lines.iter().map(|l| log_line(ctx, at, l)).collect())
+            .transpose()
     };
+    let log = lines(&h.log)?;
+    let log_prefix = lines(&h.log_prefix)?;
     if let Some(status) = &h.status {
         let known = status == "running"
             || status == "stopped"
@@ -692,7 +701,9 @@ fn host_expect(ctx: &Ctx, at: usize, h: &HostExpectSpec) -> Result<HostExpect, S
         seq: h.seq,
         history: h.history.as_ref().map(|v| ctx.hosts(at, v)).transpose()?,
         log,
+        log_prefix,
         agreed: h.agreed,
+        agreed_min: h.agreed_min,
         turn: h.turn.as_ref().map(|t| ctx.host(at, t)).transpose()?,
         status: h.status.clone(),
         phase: h.phase.clone(),
@@ -751,6 +762,11 @@ impl Scenario {
         let mut cfg = self.rack.clone();
         cfg.seed = self.seed.unwrap_or(seed);
         cfg
+    }
+
+    /// Replaces the protocol mode (to run a scenario under the naive variant, say).
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.rack.mode = mode;
     }
 
     /// Replaces the accept rules (to run a scenario against a deliberately broken variant).
@@ -932,6 +948,12 @@ fn check_host(s: &Scenario, node: &Node, he: &HostExpect, name: &str, out: &mut 
     if let Some(a) = he.agreed {
         differ("agreed", a.to_string(), host.log().agreed().to_string());
     }
+    if let Some(a) = he.agreed_min {
+        let got = host.log().agreed();
+        if got < a {
+            differ("agreed", format!("at least {a}"), got.to_string());
+        }
+    }
     if let Some(t) = he.turn {
         differ(
             "turn",
@@ -968,40 +990,54 @@ fn check_host(s: &Scenario, node: &Node, he: &HostExpect, name: &str, out: &mut 
         );
     }
     if let Some(log) = &he.log {
-        let got: Vec<String> = host
-            .log()
-            .entries()
-            .iter()
-            .map(|e| {
-                let line = LogLine {
-                    seq: e.seq,
-                    sender: e.sender,
-                    history: host.log().history_before(e.seq, host.h()),
-                    payload: Some(e.payload.clone()),
-                };
-                render(s, &line)
-            })
-            .collect();
-        let want: Vec<String> = log
-            .iter()
-            .zip(
-                host.log()
-                    .entries()
-                    .iter()
-                    .map(Some)
-                    .chain(std::iter::repeat(None)),
-            )
-            .map(|(l, e)| {
-                // Payloads are compared only where the expectation gives one.
-                let mut l = l.clone();
-                if l.payload.is_none() {
-                    l.payload = e.map(|e| e.payload.clone());
-                }
-                render(s, &l)
-            })
-            .collect();
-        differ("log", format!("{want:?}"), format!("{got:?}"));
+        let (want, got) = compare_log(s, host, log, false);
+        differ("log", want, got);
     }
+    if let Some(prefix) = &he.log_prefix {
+        let (want, got) = compare_log(s, host, prefix, true);
+        differ("log prefix", want, got);
+    }
+}
+
+/// The expected and the actual log, rendered alike (the actual one cut to the expected length
+/// when only a prefix is expected). Payloads are compared only where the expectation has one.
+fn compare_log(s: &Scenario, host: &Host, want: &[LogLine], prefix: bool) -> (String, String) {
+    let entries = host.log().entries();
+    let entries = if prefix {
+        &entries[..want.len().min(entries.len())]
+    } else {
+        entries
+    };
+    let got: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            let line = LogLine {
+                seq: e.seq,
+                sender: e.sender,
+                history: history_at(host, e.seq),
+                payload: Some(e.payload.clone()),
+            };
+            render(s, &line)
+        })
+        .collect();
+    let want: Vec<String> = want
+        .iter()
+        .zip(entries.iter().map(Some).chain(std::iter::repeat(None)))
+        .map(|(l, e)| {
+            let mut l = l.clone();
+            if l.payload.is_none() {
+                l.payload = e.map(|e| e.payload.clone());
+            }
+            render(s, &l)
+        })
+        .collect();
+    (format!("{want:?}"), format!("{got:?}"))
+}
+
+/// The history entry `seq` carried: the senders of the entries before it, newest first, back
+/// to the start of its epoch's history (the history restarts empty at each epoch start).
+fn history_at(host: &Host, seq: u64) -> Vec<HostId> {
+    host.log().history_before(seq, host.h())
 }
 
 fn render(s: &Scenario, l: &LogLine) -> String {

@@ -162,6 +162,10 @@ pub fn run_seed(seed: u64, n: usize, mode: Mode, rules: Rules) -> Result<SeedRun
     cfg.rules = rules;
     let mut rack = Rack::new(cfg)?;
     let plan = plan(seed, n);
+    if mode == Mode::Epochs {
+        // Recovery must bring the hosts back: liveness is required once the faults stop.
+        rack.enforce_progress_from(FAULT_PERIOD);
+    }
     for (at, action) in &plan.actions {
         rack.schedule(*at, action.clone());
     }

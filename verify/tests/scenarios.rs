@@ -4,7 +4,7 @@
 use exo_proto::model::Rules;
 use exo_proto::HostId;
 use exo_verify::net::PS_PER_NS;
-use exo_verify::rack::{Action, Rack, RackConfig};
+use exo_verify::rack::{Action, Mode, Rack, RackConfig};
 use exo_verify::report::Report;
 use exo_verify::scenario::{self, Scenario};
 use exo_verify::workload::{self, Limits};
@@ -46,6 +46,33 @@ fn normal_case_walkthrough_slides_28_to_47() {
 #[test]
 fn partition_walkthrough_slides_56_to_79() {
     run_passing("partition.toml", 7);
+}
+
+#[test]
+fn brief_trace_is_safe_under_epochs_and_all_three_agree() {
+    run_passing("brief-trace.toml", 3);
+}
+
+#[test]
+fn brief_trace_violates_safety_under_naive_recovery() {
+    let (_, mut s) = load("brief-trace.toml");
+    s.set_mode(Mode::Naive);
+    let out = s.run(1).expect("the rack builds");
+    let v = out.rack.safety().violations();
+    assert!(
+        !v.is_empty(),
+        "the checker missed the naive recovery's violation"
+    );
+    // B or C agreed c (from host 2) at position 0, where A had agreed a.
+    assert_eq!(v[0].seq, 0, "{}", v[0]);
+    assert!(v[0].host == HostId(1) || v[0].host == HostId(2), "{}", v[0]);
+    assert!(v[0].what.contains("from 2"), "{}", v[0]);
+    assert!(!out.passed());
+}
+
+#[test]
+fn partition_walkthrough_heals_under_epochs() {
+    run_passing("partition-heal.toml", 4);
 }
 
 #[test]
