@@ -12,11 +12,22 @@ echo
 echo "== exo sim --nodes 5 --messages 100000 --seed 1 (1 GbE, empty payloads, no faults)"
 "$exo" sim --nodes 5 --messages 100000 --seed 1
 
+echo
+echo "== exo sim --nodes 5 --messages 100000 --seed 1 --loss 0.001 (0.1% loss on every link)"
+"$exo" sim --nodes 5 --messages 100000 --seed 1 --loss 0.001
+
 for scenario in scenarios/*.toml; do
   echo
   echo "== exo sim --scenario $scenario"
   "$exo" sim --scenario "$scenario" --seed 1
 done
+
+echo
+echo "== exo sim --scenario scenarios/brief-trace.toml --mode naive (the unsafe recovery: must fail)"
+if "$exo" sim --scenario scenarios/brief-trace.toml --seed 1 --mode naive; then
+  echo "run: the naive recovery was expected to violate safety" >&2
+  exit 1
+fi
 
 echo
 echo "== exo sim --faults swarm --nodes 7 --seed 1 (a seed of the test suite's fault sweep)"

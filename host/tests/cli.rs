@@ -147,7 +147,7 @@ fn workload_summary_without_json() {
     assert_eq!(out.status.code(), Some(0), "{what}");
     let text = stdout(&out);
     assert!(
-        text.starts_with("seed 1 · 5 hosts · 0-byte payloads · ended: Settled\n"),
+        text.starts_with("seed 1 · 5 hosts · Epochs mode · 0-byte payloads · ended: Settled\n"),
         "{what}"
     );
     assert!(text.contains("agreed 100 of 100 messages"), "{what}");
@@ -501,6 +501,57 @@ fn broken_rules_are_caught() {
     let (json, _) = run_json(&args, 1);
     assert!(u64_at(&json, "/safety_violations") > 0, "{json:#}");
     assert!(u64_at(&json, "/expectations_failed") > 0, "{json:#}");
+}
+
+#[test]
+fn naive_recovery_is_caught_on_the_brief_trace() {
+    let brief = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/brief-trace.toml");
+    let args = [
+        "sim",
+        "--scenario",
+        brief,
+        "--mode",
+        "naive",
+        "--seed",
+        "1",
+        "--json",
+    ];
+    let (json, _) = run_json(&args, 1);
+    assert_eq!(json.pointer("/mode").and_then(Value::as_str), Some("naive"));
+    assert!(u64_at(&json, "/safety_violations") > 0, "{json:#}");
+    let args = ["sim", "--scenario", brief, "--seed", "1", "--json"];
+    let (json, _) = run_json(&args, 0);
+    assert_eq!(
+        json.pointer("/mode").and_then(Value::as_str),
+        Some("epochs")
+    );
+    assert_eq!(u64_at(&json, "/safety_violations"), 0);
+    assert!(u64_at(&json, "/recovery/epoch_changes") > 0, "{json:#}");
+}
+
+#[test]
+fn lossy_run_reports_its_recovery() {
+    let args = [
+        "sim",
+        "--nodes",
+        "5",
+        "--messages",
+        "5000",
+        "--seed",
+        "1",
+        "--loss",
+        "0.001",
+        "--json",
+    ];
+    let (json, _) = run_json(&args, 0);
+    assert_eq!(u64_at(&json, "/messages_agreed"), 5000);
+    assert_eq!(u64_at(&json, "/safety_violations"), 0);
+    let repairs = u64_at(&json, "/recovery/gap_repairs");
+    let changes = u64_at(&json, "/recovery/epoch_changes");
+    assert!(repairs + changes > 0, "{json:#}");
+    let p50 = u64_at(&json, "/recovery/recovery_ns/p50");
+    let max = u64_at(&json, "/recovery/recovery_ns/max");
+    assert!(p50 > 0 && p50 <= max, "{json:#}");
 }
 
 // ---- 6. Swarm --------------------------------------------------------------------------------
