@@ -380,7 +380,7 @@ impl Node {
                     tail,
                     amnesiac,
                 };
-                self.on_promise(now, from, epoch, info, &mut out)
+                self.on_promise(now, from, epoch, info)
             }
             Oob::Nack {
                 epoch,
@@ -396,7 +396,7 @@ impl Node {
             } => self.on_install(now, epoch, members, first, keep, entries, &mut out),
             Oob::Fetch { epoch, from: pos } => self.on_fetch(from, epoch, pos, &mut out),
             Oob::Entries { epoch, entries } => self.on_entries(now, epoch, entries, &mut out),
-            Oob::Join { promised } => self.on_join(now, from, promised, &mut out),
+            Oob::Join { promised } => self.on_join(now, promised, &mut out),
             Oob::Query => out.push(send(
                 Dest::To(from),
                 Oob::Answer {
@@ -665,14 +665,7 @@ impl Node {
         ));
     }
 
-    fn on_promise(
-        &mut self,
-        now: Nanos,
-        from: HostId,
-        epoch: u32,
-        info: PromiseInfo,
-        _out: &mut Vec<Output>,
-    ) {
+    fn on_promise(&mut self, now: Nanos, from: HostId, epoch: u32, info: PromiseInfo) {
         let Phase::Coordinating(c) = &mut self.phase else {
             return;
         };
@@ -835,13 +828,12 @@ impl Node {
         ));
     }
 
-    fn on_join(&mut self, now: Nanos, from: HostId, promised: u32, out: &mut Vec<Output>) {
+    fn on_join(&mut self, now: Nanos, promised: u32, out: &mut Vec<Output>) {
         if self.cfg.mode != RecoveryMode::Epochs || !self.is_normal() {
             return;
         }
         // A member takes the joiner in with an epoch change (the joiner may also be a member
         // that lost its state). Joins that arrive during the change are answered by it.
-        let _ = from;
         if self.host.ring().contains(self.id()) {
             self.start_change(now, self.promised.max(promised), out);
         }
