@@ -1,5 +1,6 @@
 //! `exo`: the command-line tool of the Exo project.
 
+mod check_cmd;
 mod sim_cmd;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +21,9 @@ struct Cli {
 enum Command {
     /// Run the seeded rack simulator: N golden-model hosts on a simulated fabric.
     Sim(sim_cmd::SimArgs),
+    /// Model-check the real host model (engine + recovery) with stateright: every state within
+    /// bounds (breadth-first), or seeded random walks.
+    Check(check_cmd::CheckArgs),
     /// Print the Exo network frame layout (the table the protocol document embeds).
     Wire,
 }
@@ -28,6 +32,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Sim(args) => sim_cmd::run(args),
+        Command::Check(args) => check_cmd::run(args),
         Command::Wire => {
             print!("{}", exo_proto::wire::layout_markdown());
             ExitCode::SUCCESS
