@@ -30,5 +30,17 @@ if "$exo" sim --scenario scenarios/brief-trace.toml --seed 1 --mode naive; then
 fi
 
 echo
+echo "== exo check --nodes 3 (model checking the real model code, exhaustive within bounds)"
+"$exo" check --nodes 3
+
+echo
+echo "== exo check --nodes 3 --mode naive (must find the naive recovery's violation)"
+if "$exo" check --nodes 3 --mode naive >/dev/null; then
+  echo "run: the model checker was expected to find the naive recovery's violation" >&2
+  exit 1
+fi
+echo "violation found, as expected"
+
+echo
 echo "== exo sim --faults swarm --nodes 7 --seed 1 (a seed of the test suite's fault sweep)"
 "$exo" sim --faults swarm --nodes 7 --seed 1 2>/dev/null
