@@ -3,7 +3,7 @@
 //! walks. See `exo_verify::model_check` for the model, its bounds and its properties.
 
 use clap::Args;
-use exo_verify::model_check::{self, Bounds, ExoModel, MAX_NODES};
+use exo_verify::model_check::{self, Bounds, ExoModel, Order, MAX_NODES};
 use exo_verify::rack::Mode;
 use std::process::ExitCode;
 
@@ -38,7 +38,11 @@ pub struct CheckArgs {
     /// Longest random walk, in steps.
     #[arg(long, default_value_t = 400, requires = "random_walks")]
     depth: usize,
-    /// Threads of the breadth-first search (default: the machine's cores).
+    /// Search the bounded space depth-first instead of breadth-first: far less memory, and a
+    /// deep counterexample is found sooner (then shrunk); breadth-first finds a shortest one.
+    #[arg(long, conflicts_with = "random_walks")]
+    dfs: bool,
+    /// Threads of the exhaustive search (default: the machine's cores).
     #[arg(long)]
     threads: Option<usize>,
     /// Also print the path to each `sometimes` property's example.
@@ -119,11 +123,16 @@ pub fn run(args: CheckArgs) -> ExitCode {
             let threads = args.threads.unwrap_or_else(|| {
                 std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
             });
+            let order = if args.dfs {
+                Order::DepthFirst
+            } else {
+                Order::BreadthFirst
+            };
             eprintln!(
-                "checking {} hosts ({:?}) breadth-first; bounds: {bounds}",
+                "checking {} hosts ({:?}) exhaustively, {order:?}; bounds: {bounds}",
                 args.nodes, mode
             );
-            model_check::check_exhaustive(&model, threads)
+            model_check::check_exhaustive_in(&model, threads, order)
         }
     };
     print!("{report}");
