@@ -136,7 +136,7 @@
 
 use crate::rack::{Mode, RackConfig};
 use crate::rng::Rng;
-use exo_proto::model::{Dest, Entry, Node, Oob, Output};
+use exo_proto::model::{Dest, Entry, EpochInstall, Node, Oob, Output};
 use exo_proto::wire::Frame;
 use exo_proto::{HostId, Nanos};
 use stateright::{Checker, Expectation, HasDiscoveries, Model, Property};
@@ -724,13 +724,13 @@ fn oob_key(m: &OobMsg) -> OobKey {
             }
             (2, v, vec![])
         }
-        Oob::Install {
+        Oob::Install(EpochInstall {
             epoch,
             members,
             first,
             keep,
             entries: es,
-        } => {
+        }) => {
             let mut v = vec![u64::from(*epoch), u64::from(first.0), *keep];
             v.extend(ids(members));
             (3, v, entries(es))
@@ -783,9 +783,7 @@ fn purge(s: &mut ExoState, mode: Mode) {
         let inert = match &m.msg {
             Oob::Prepare { epoch, .. } => *epoch <= to.promised() && !coordinating(m.from, *epoch),
             Oob::Promise { epoch, .. } | Oob::Nack { epoch, .. } => !coordinating(m.to, *epoch),
-            Oob::Install { epoch, members, .. } => {
-                *epoch < to.promised() || !members.contains(&m.to)
-            }
+            Oob::Install(load) => load.epoch < to.promised() || !load.members.contains(&m.to),
             Oob::Fetch { epoch, .. } | Oob::Entries { epoch, .. } => *epoch < to.host().epoch(),
             Oob::Join { .. } | Oob::Query | Oob::Answer { .. } => false,
         };
@@ -1099,13 +1097,13 @@ pub fn oob_short(msg: &Oob) -> String {
             Some((e, m)) => format!("nack e{epoch} promised {promised} live e{e} [{}]", ids(m)),
             None => format!("nack e{epoch} promised {promised}"),
         },
-        Oob::Install {
+        Oob::Install(EpochInstall {
             epoch,
             members,
             first,
             keep,
             entries: es,
-        } => format!(
+        }) => format!(
             "install e{epoch} [{}] first {first} keep {keep} entries [{}]",
             ids(members),
             entries(es)

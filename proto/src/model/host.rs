@@ -38,6 +38,20 @@ pub enum Status {
     Halted(AnomalyKind),
 }
 
+/// What an epoch install loads into a host (the engine's install command, and the body of
+/// the out-of-band `Install` message).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EpochInstall {
+    pub epoch: u32,
+    /// The ring of the epoch, in token order.
+    pub members: Vec<HostId>,
+    /// The member that holds the token first.
+    pub first: HostId,
+    /// Log entries the host keeps (at least its agreed ones); `entries` follow them.
+    pub keep: u64,
+    pub entries: Vec<Entry>,
+}
+
 /// Why a message could not be posted. The caller keeps the payload: nothing is lost.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Hash)]
 pub enum PostError {
@@ -441,30 +455,22 @@ impl Host {
     /// Loads a new epoch: the log becomes its first `keep` entries (at least the agreed ones)
     /// followed by `entries`; the ring becomes `members` with `first` holding the token. The
     /// history starts empty at the epoch start.
-    pub fn install(
-        &mut self,
-        now: Nanos,
-        epoch: u32,
-        members: Vec<HostId>,
-        first: HostId,
-        keep: u64,
-        entries: Vec<Entry>,
-    ) -> Vec<Output> {
+    pub fn install(&mut self, now: Nanos, load: EpochInstall) -> Vec<Output> {
         let mut out = Vec::new();
-        self.log.truncate(keep.max(self.log.agreed()));
-        for e in entries {
+        self.log.truncate(load.keep.max(self.log.agreed()));
+        for e in load.entries {
             if e.seq == self.log.len() {
                 self.log.append(e);
             }
         }
         self.settle_in_flight_after_load();
-        self.ring = Ring::new(members);
-        self.epoch = epoch;
+        self.ring = Ring::new(load.members);
+        self.epoch = load.epoch;
         self.seq = self.log.len();
         self.epoch_start = self.seq;
         self.history = History::new(self.h());
         self.status = Status::Running;
-        self.pass_token(now, first, &mut out);
+        self.pass_token(now, load.first, &mut out);
         out
     }
 

@@ -17,7 +17,7 @@ pub use config::{
     ClusterConfig, ConfigError, HostConfig, Rules, TokenClaim, DEFAULT_TOKEN_TIMEOUT_NS,
 };
 pub use history::History;
-pub use host::{Host, PostError, Status};
+pub use host::{EpochInstall, Host, PostError, Status};
 pub use log::{Entry, Log};
 pub use output::{AnomalyKind, Counters, Output, RejectReason, Transmit, TxCause};
 pub use recovery::{Dest, Node, Oob, RecoveryConfig, RecoveryMode, RecoveryStats};

@@ -7,7 +7,7 @@
 //! out as [`Output`]s.
 
 use super::config::{HostConfig, TokenClaim};
-use super::host::{Host, Status};
+use super::host::{EpochInstall, Host, Status};
 use super::log::Entry;
 use super::output::{AnomalyKind, Output, RejectReason};
 use crate::wire::Frame;
@@ -48,14 +48,8 @@ pub enum Oob {
         promised: u32,
         live: Option<(u32, Vec<HostId>)>,
     },
-    /// The coordinator installs `epoch`: keep the first `keep` log entries, append `entries`.
-    Install {
-        epoch: u32,
-        members: Vec<HostId>,
-        first: HostId,
-        keep: u64,
-        entries: Vec<Entry>,
-    },
+    /// The coordinator installs an epoch: keep the first `keep` log entries, append `entries`.
+    Install(EpochInstall),
     /// Gap repair: send me your entries of `epoch` from position `from` on.
     Fetch { epoch: u32, from: u64 },
     /// The answer to a fetch.
@@ -387,13 +381,7 @@ impl Node {
                 promised,
                 live,
             } => self.on_nack(now, from, epoch, promised, live, &mut out),
-            Oob::Install {
-                epoch,
-                members,
-                first,
-                keep,
-                entries,
-            } => self.on_install(now, epoch, members, first, keep, entries, &mut out),
+            Oob::Install(load) => self.on_install(now, load, &mut out),
             Oob::Fetch { epoch, from: pos } => self.on_fetch(from, epoch, pos, &mut out),
             Oob::Entries { epoch, entries } => self.on_entries(now, epoch, entries, &mut out),
             Oob::Join { promised } => self.on_join(now, promised, &mut out),
@@ -741,50 +729,30 @@ impl Node {
         let first = self.id();
         for (&member, p) in &c.promises {
             let keep = p.agreed.min(log.len() as u64);
-            let entries = log[keep as usize..].to_vec();
+            let load = EpochInstall {
+                epoch: c.epoch,
+                members: members.clone(),
+                first,
+                keep,
+                entries: log[keep as usize..].to_vec(),
+            };
             if member == self.id() {
-                self.install(now, c.epoch, members.clone(), first, keep, entries, out);
+                self.install(now, load, out);
             } else {
-                let msg = Oob::Install {
-                    epoch: c.epoch,
-                    members: members.clone(),
-                    first,
-                    keep,
-                    entries,
-                };
-                out.push(send(Dest::To(member), msg));
+                out.push(send(Dest::To(member), Oob::Install(load)));
             }
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn on_install(
-        &mut self,
-        now: Nanos,
-        epoch: u32,
-        members: Vec<HostId>,
-        first: HostId,
-        keep: u64,
-        entries: Vec<Entry>,
-        out: &mut Vec<Output>,
-    ) {
-        if epoch < self.promised || !members.contains(&self.id()) {
+    fn on_install(&mut self, now: Nanos, load: EpochInstall, out: &mut Vec<Output>) {
+        if load.epoch < self.promised || !load.members.contains(&self.id()) {
             return;
         }
-        self.install(now, epoch, members, first, keep, entries, out);
+        self.install(now, load, out);
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn install(
-        &mut self,
-        now: Nanos,
-        epoch: u32,
-        members: Vec<HostId>,
-        first: HostId,
-        keep: u64,
-        entries: Vec<Entry>,
-        out: &mut Vec<Output>,
-    ) {
+    fn install(&mut self, now: Nanos, load: EpochInstall, out: &mut Vec<Output>) {
+        let epoch = load.epoch;
         self.promised = epoch;
         self.last_normal = epoch;
         self.amnesiac = false;
@@ -793,9 +761,9 @@ impl Node {
         self.last_accept = now;
         out.push(Output::Installed {
             epoch,
-            members: members.clone(),
+            members: load.members.clone(),
         });
-        let engine = self.host.install(now, epoch, members, first, keep, entries);
+        let engine = self.host.install(now, load);
         self.react(now, engine, None, out);
         self.replay_held(now, out);
         self.back_to_normal(now, out);
