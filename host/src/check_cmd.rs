@@ -42,6 +42,10 @@ pub struct CheckArgs {
     /// deep counterexample is found sooner (then shrunk); breadth-first finds a shortest one.
     #[arg(long, conflicts_with = "random_walks")]
     dfs: bool,
+    /// Stop the exhaustive search after this many seconds (it then reports what it covered,
+    /// as not exhaustive).
+    #[arg(long, value_name = "S", conflicts_with = "random_walks")]
+    max_seconds: Option<u64>,
     /// Threads of the exhaustive search (default: the machine's cores).
     #[arg(long)]
     threads: Option<usize>,
@@ -92,6 +96,9 @@ pub fn run(args: CheckArgs) -> ExitCode {
     if args.depth == 0 {
         return fail("--depth 0: a walk takes at least one step");
     }
+    if args.max_seconds == Some(0) {
+        return fail("--max-seconds 0: give the search some time");
+    }
     if args.threads == Some(0) {
         return fail("--threads 0: at least one thread");
     }
@@ -132,7 +139,8 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 "checking {} hosts ({:?}) exhaustively, {order:?}; bounds: {bounds}",
                 args.nodes, mode
             );
-            model_check::check_exhaustive_in(&model, threads, order)
+            let budget = args.max_seconds.map(std::time::Duration::from_secs);
+            model_check::check_exhaustive_in(&model, threads, order, budget)
         }
     };
     print!("{report}");

@@ -1203,6 +1203,8 @@ pub struct CheckReport {
     pub search: Search,
     /// Every state within the bounds was checked.
     pub exhaustive: bool,
+    /// The exhaustive search stopped because its time budget ran out.
+    pub out_of_time: bool,
     pub unique_states: usize,
     /// States generated, repeats included.
     pub total_states: usize,
@@ -1260,6 +1262,7 @@ impl fmt::Display for CheckReport {
         )?;
         let scope = match (&self.search, self.exhaustive) {
             (_, true) => "yes: every state within the bounds was checked",
+            (Search::Exhaustive { .. }, false) if self.out_of_time => "no: the time budget ran out",
             (Search::Exhaustive { .. }, false) => "no: stopped at the first violation",
             (Search::RandomWalks { .. }, false) => "no: random walks sample the space",
         };
@@ -1316,8 +1319,8 @@ fn first_failure(model: &ExoModel, properties: &[PropertyOutcome]) -> Option<Tra
         .map(|path| model.trace(path))
 }
 
-/// Shortens a counterexample: drops actions one at a time as long as the rest still replays to
-/// a violation of the same property (depth-first search finds long ones).
+/// Shortens a counterexample: drops actions, one or two at a time, as long as the rest still
+/// replays to a violation of the same property (depth-first search finds long ones).
 fn shrink(model: &ExoModel, property: &str, mut path: Vec<Action>) -> Vec<Action> {
     let violates = |candidate: &[Action]| -> Option<usize> {
         let mut state = model.initial();
@@ -1333,25 +1336,32 @@ fn shrink(model: &ExoModel, property: &str, mut path: Vec<Action>) -> Vec<Action
         return path;
     };
     path.truncate(len);
-    let mut k = 0;
-    while k < path.len() {
-        let mut candidate = path.clone();
-        candidate.remove(k);
-        match violates(&candidate) {
-            Some(len) => {
-                candidate.truncate(len);
+    // Drop one action, else two (an action and its consequence often go together), until
+    // neither shortens the path.
+    'shorter: loop {
+        let n = path.len();
+        let pairs = (0..n).flat_map(|i| (i + 1..n).map(move |j| (i, j)));
+        for (i, j) in (0..n).map(|i| (i, i)).chain(pairs) {
+            let candidate: Vec<Action> = path
+                .iter()
+                .enumerate()
+                .filter(|&(k, _)| k != i && k != j)
+                .map(|(_, a)| a.clone())
+                .collect();
+            if let Some(len) = violates(&candidate) {
                 path = candidate;
+                path.truncate(len);
+                continue 'shorter;
             }
-            None => k += 1,
         }
+        return path;
     }
-    path
 }
 
 /// Breadth-first search of every state within the bounds; stops at the first violation of an
 /// `always` property.
 pub fn check_exhaustive(model: &ExoModel, threads: usize) -> CheckReport {
-    check_exhaustive_in(model, threads, Order::BreadthFirst)
+    check_exhaustive_in(model, threads, Order::BreadthFirst, None)
 }
 
 /// Which order [`check_exhaustive_in`] visits the states in.
@@ -1366,14 +1376,22 @@ pub enum Order {
 }
 
 /// Search of every state within the bounds, in the given order; stops at the first violation
-/// of an `always` property.
-pub fn check_exhaustive_in(model: &ExoModel, threads: usize, order: Order) -> CheckReport {
+/// of an `always` property, or when the time budget (if any) runs out.
+pub fn check_exhaustive_in(
+    model: &ExoModel,
+    threads: usize,
+    order: Order,
+    budget: Option<Duration>,
+) -> CheckReport {
     let start = Instant::now();
-    let builder = model
+    let mut builder = model
         .clone()
         .checker()
         .threads(threads.max(1))
         .finish_when(HasDiscoveries::AnyFailures);
+    if let Some(budget) = budget {
+        builder = builder.timeout(budget);
+    }
     let (unique_states, total_states, max_depth, mut discoveries) = match order {
         Order::BreadthFirst => {
             let c = builder.spawn_bfs().join();
@@ -1387,6 +1405,7 @@ pub fn check_exhaustive_in(model: &ExoModel, threads: usize, order: Order) -> Ch
         }
     };
     let elapsed = start.elapsed();
+    let out_of_time = budget.is_some_and(|b| elapsed >= b);
     let properties: Vec<PropertyOutcome> = model
         .properties()
         .into_iter()
@@ -1416,7 +1435,8 @@ pub fn check_exhaustive_in(model: &ExoModel, threads: usize, order: Order) -> Ch
             order,
             threads: threads.max(1),
         },
-        exhaustive: counterexample.is_none(),
+        exhaustive: counterexample.is_none() && !out_of_time,
+        out_of_time,
         unique_states,
         total_states,
         max_depth,
@@ -1494,6 +1514,7 @@ pub fn check_random(model: &ExoModel, walks: u64, depth: usize, seed: u64) -> Ch
         bounds: model.bounds,
         search: Search::RandomWalks { walks, depth, seed },
         exhaustive: false,
+        out_of_time: false,
         unique_states: seen.len(),
         total_states: total,
         max_depth,

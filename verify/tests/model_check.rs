@@ -52,7 +52,7 @@ fn naive_three_hosts_counterexample() {
     // Depth-first: it reaches the counterexample in a fraction of a second and a few MB, where
     // breadth-first keeps millions of states in memory before the 11th level (`exo check
     // --mode naive` shows that shortest trace); the path found is then shrunk.
-    let report = model_check::check_exhaustive_in(&model, 1, Order::DepthFirst);
+    let report = model_check::check_exhaustive_in(&model, 1, Order::DepthFirst, None);
     println!("{report}");
     assert!(report.safety_violated());
     let path = report
