@@ -7,6 +7,7 @@
 //!   checks, Verilator for lint, nextpnr-ecp5 for place and route figures.
 
 pub mod design;
+pub mod sim;
 pub mod stream;
 pub mod tools;
 pub mod verilog;

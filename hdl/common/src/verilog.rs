@@ -170,7 +170,10 @@ mod tests {
         assert!(v.contains("endmodule // exo_engine_core\n"));
         assert!(v.contains("exo_engine_core__count count("));
         assert!(v.contains("module exo_engine_core__count(d)"));
-        assert!(v.contains("reg stop$d;"), "signal names must not change: {v}");
+        assert!(
+            v.contains("reg stop$d;"),
+            "signal names must not change: {v}"
+        );
         assert!(!v.contains(" top$") && !v.contains("(top"));
     }
 
