@@ -9,6 +9,7 @@
 
 pub mod fcs;
 pub mod model;
+pub mod rng;
 pub mod wire;
 
 use serde::{Deserialize, Serialize};

@@ -7,7 +7,7 @@ pub mod net;
 pub mod progress;
 pub mod rack;
 pub mod report;
-pub mod rng;
+pub use exo_proto::rng;
 pub mod safety;
 pub mod scenario;
 pub mod swarm;

@@ -23,3 +23,14 @@ pub fn cycle<B: Block>(uut: &mut B, clock: fn(&mut B) -> &mut Signal<In, Clock>)
     clock(uut).next = Clock { clk: false };
     settle(uut);
 }
+
+/// The seed of a randomised test: `EXO_SEED` if set, else `default`. Printed, so that a
+/// failure names the command that replays it.
+pub fn test_seed(test: &str, default: u64) -> u64 {
+    let seed = std::env::var("EXO_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default);
+    eprintln!("{test}: seed {seed} (replay with EXO_SEED={seed})");
+    seed
+}

@@ -2,6 +2,9 @@
 //!
 //! See `docs/engine.md` for the block diagram, the host interface and the figures.
 
+pub mod frame_tx;
+pub mod history_window;
 pub mod params;
+pub mod post_queue;
 
 pub use params::{EngineParams, ParamError};

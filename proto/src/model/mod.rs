@@ -6,7 +6,7 @@
 //! when to call [`Host::handle_timeout`].
 
 mod config;
-mod history;
+pub mod history;
 mod host;
 mod log;
 mod output;

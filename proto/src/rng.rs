@@ -1,4 +1,5 @@
-//! The simulator's only source of randomness: xoshiro256** seeded through SplitMix64.
+//! The project's only source of randomness (simulator, block tests, swarm runs): xoshiro256**
+//! seeded through SplitMix64.
 //!
 //! Written out here (not taken from a crate) so that a seed replays the same run bit for bit
 //! whatever versions of dependencies are in use.

@@ -1,0 +1,264 @@
+//! `HistoryWindow`: the last h accepted senders, newest first, with O(1) membership.
+//!
+//! The ids live in a 256-entry ring of block RAM, the newest at address `newest` and entry i
+//! of the window (i = 0 newest) at `newest − i`. Beside it, a 256-bit bitmap says which ids
+//! are in the window, so the accept rule's `sender ∉ history` is one bit lookup whatever h
+//! is. The accept rule keeps the ids of a window distinct, so a bit per id is enough.
+//!
+//! Two copies of the ring give two read ports: port A serves the receive path's history
+//! comparison and, when that is idle, reads the oldest id (so a push knows which bit to
+//! clear); port B serves the transmit path. Both reads are registered: data for an address
+//! arrives the next cycle.
+//!
+//! Timing contract: a push must not follow a push, or a cycle in which port A read an
+//! index, directly: the oldest id is read the cycle before. The protocol core spaces them.
+
+use rust_hdl::prelude::*;
+
+#[derive(LogicBlock)]
+pub struct HistoryWindow {
+    // ---- Clock and commands
+    pub clock: Signal<In, Clock>,
+    /// Synchronous: empty window.
+    pub reset: Signal<In, Bit>,
+    /// Pulse: shift `push_id` in as the newest id; the oldest leaves once h ids are held.
+    pub push: Signal<In, Bit>,
+    pub push_id: Signal<In, Bits<8>>,
+    /// Pulse: empty the window (an epoch starts). Takes priority over `push`.
+    pub clear: Signal<In, Bit>,
+    // ---- State
+    /// Ids held, 0..=h.
+    pub len: Signal<Out, Bits<8>>,
+    /// RAM address of the newest id.
+    pub newest: Signal<Out, Bits<8>>,
+    /// Bit i set: id i is in the window.
+    pub bitmap: Signal<Out, Bits<256>>,
+    // ---- Read port A (receive comparison; the oldest id when idle)
+    /// Window index to read (0 = newest) when `a_use_index` is high.
+    pub a_index: Signal<In, Bits<8>>,
+    pub a_use_index: Signal<In, Bit>,
+    /// Registered: the id read for the previous cycle's address.
+    pub a_data: Signal<Out, Bits<8>>,
+    // ---- Read port B (transmit)
+    pub b_addr: Signal<In, Bits<8>>,
+    pub b_data: Signal<Out, Bits<8>>,
+    // ---- Internals
+    ram_a: RAM<Bits<8>, 8>,
+    ram_b: RAM<Bits<8>, 8>,
+    newest_r: DFF<Bits<8>>,
+    len_r: DFF<Bits<8>>,
+    bits_r: DFF<Bits<256>>,
+    /// h.
+    capacity: Constant<Bits<8>>,
+    oldest_addr: Signal<Local, Bits<8>>,
+    write_addr: Signal<Local, Bits<8>>,
+    evicted: Signal<Local, Bits<256>>,
+}
+
+impl HistoryWindow {
+    /// A window of `h` ids (0..=128).
+    pub fn new(h: usize) -> HistoryWindow {
+        assert!(h <= 128, "h = {h}: the history holds at most 128 ids");
+        HistoryWindow {
+            clock: Default::default(),
+            reset: Default::default(),
+            push: Default::default(),
+            push_id: Default::default(),
+            clear: Default::default(),
+            len: Default::default(),
+            newest: Default::default(),
+            bitmap: Default::default(),
+            a_index: Default::default(),
+            a_use_index: Default::default(),
+            a_data: Default::default(),
+            b_addr: Default::default(),
+            b_data: Default::default(),
+            ram_a: Default::default(),
+            ram_b: Default::default(),
+            newest_r: Default::default(),
+            len_r: Default::default(),
+            bits_r: Default::default(),
+            capacity: Constant::new((h as u64).to_bits()),
+            oldest_addr: Default::default(),
+            write_addr: Default::default(),
+            evicted: Default::default(),
+        }
+    }
+}
+
+impl Logic for HistoryWindow {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, newest_r, len_r, bits_r);
+        self.ram_a.read_clock.next = self.clock.val();
+        self.ram_a.write_clock.next = self.clock.val();
+        self.ram_b.read_clock.next = self.clock.val();
+        self.ram_b.write_clock.next = self.clock.val();
+        self.len.next = self.len_r.q.val();
+        self.newest.next = self.newest_r.q.val();
+        self.bitmap.next = self.bits_r.q.val();
+        // Oldest id: window index len − 1.
+        self.oldest_addr.next = self.newest_r.q.val() - self.len_r.q.val() + 1;
+        self.write_addr.next = self.newest_r.q.val() + 1;
+        // Port A: the comparison index, or the oldest id.
+        self.ram_a.read_address.next = self.oldest_addr.val();
+        if self.a_use_index.val() {
+            self.ram_a.read_address.next = self.newest_r.q.val() - self.a_index.val();
+        }
+        self.a_data.next = self.ram_a.read_data.val();
+        self.ram_b.read_address.next = self.b_addr.val();
+        self.b_data.next = self.ram_b.read_data.val();
+        // Writes happen only on a push into a window that holds anything.
+        self.ram_a.write_enable.next = false;
+        self.ram_b.write_enable.next = false;
+        self.ram_a.write_address.next = self.write_addr.val();
+        self.ram_b.write_address.next = self.write_addr.val();
+        self.ram_a.write_data.next = self.push_id.val();
+        self.ram_b.write_data.next = self.push_id.val();
+        // A full window drops its oldest id: the one port A has been reading.
+        self.evicted.next = self.bits_r.q.val();
+        if self.len_r.q.val() == self.capacity.val() {
+            self.evicted.next = self
+                .bits_r
+                .q
+                .val()
+                .replace_bit(self.ram_a.read_data.val().index(), false);
+        }
+        if self.reset.val() | self.clear.val() {
+            self.len_r.d.next = 0.into();
+            self.bits_r.d.next = 0.into();
+        } else if self.push.val() & self.capacity.val().any() {
+            self.ram_a.write_enable.next = true;
+            self.ram_b.write_enable.next = true;
+            self.newest_r.d.next = self.write_addr.val();
+            if self.len_r.q.val() != self.capacity.val() {
+                self.len_r.d.next = self.len_r.q.val() + 1;
+            }
+            self.bits_r.d.next = self
+                .evicted
+                .val()
+                .replace_bit(self.push_id.val().index(), true);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use exo_hdl_common::sim::{cycle, settle, test_seed};
+    use exo_proto::model::history::History;
+    use exo_proto::rng::Rng;
+    use exo_proto::HostId;
+
+    fn clock(w: &mut HistoryWindow) -> &mut Signal<In, Clock> {
+        &mut w.clock
+    }
+
+    fn window(h: usize) -> HistoryWindow {
+        let mut w = HistoryWindow::new(h);
+        w.connect_all();
+        settle(&mut w);
+        w
+    }
+
+    /// The window's ids read through port A (index) and port B (address), newest first.
+    fn read_both(w: &mut HistoryWindow) -> (Vec<u8>, Vec<u8>) {
+        let len = w.len.val().index();
+        let newest = w.newest.val();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for i in 0..len {
+            w.a_use_index.next = true;
+            w.a_index.next = (i as u64).to_bits();
+            w.b_addr.next = newest - (i as u64);
+            settle(w);
+            cycle(w, clock);
+            a.push(w.a_data.val().index() as u8);
+            b.push(w.b_data.val().index() as u8);
+        }
+        w.a_use_index.next = false;
+        settle(w);
+        cycle(w, clock);
+        (a, b)
+    }
+
+    fn bitmap_of(model: &History) -> Vec<bool> {
+        (0..256).map(|i| model.contains(HostId(i as u8))).collect()
+    }
+
+    fn run(h: usize, seed: u64, steps: usize) {
+        let mut rng = Rng::new(seed);
+        let mut w = window(h);
+        let mut model = History::new(h);
+        for step in 0..steps {
+            if rng.chance(0.02) {
+                w.clear.next = true;
+                model = History::new(h);
+            } else {
+                // The accept rule only admits senders outside the window.
+                let id = loop {
+                    let id = rng.range(0, 256) as u8;
+                    if !model.contains(HostId(id)) {
+                        break id;
+                    }
+                };
+                w.push.next = true;
+                w.push_id.next = (id as u64).to_bits();
+                model.push(HostId(id));
+            }
+            settle(&mut w);
+            cycle(&mut w, clock);
+            w.push.next = false;
+            w.clear.next = false;
+            settle(&mut w);
+            cycle(&mut w, clock);
+            assert_eq!(w.len.val().index(), model.len(), "h {h} step {step}");
+            let bits: Vec<bool> = (0..256).map(|i| w.bitmap.val().get_bit(i)).collect();
+            assert_eq!(bits, bitmap_of(&model), "h {h} step {step}: bitmap");
+            if rng.chance(0.1) || step + 1 == steps {
+                let want: Vec<u8> = model.to_vec().iter().map(|id| id.0).collect();
+                let (a, b) = read_both(&mut w);
+                assert_eq!(a, want, "h {h} step {step}: port A");
+                assert_eq!(b, want, "h {h} step {step}: port B");
+            }
+        }
+    }
+
+    #[test]
+    fn matches_the_golden_history_for_every_window_size() {
+        let seed = test_seed("history_window", 0x4157);
+        for h in [0, 1, 2, 3, 7, 64, 127, 128] {
+            run(h, seed ^ h as u64, 600);
+        }
+    }
+
+    #[test]
+    fn reset_empties_the_window() {
+        let mut w = window(2);
+        for id in [3u64, 9] {
+            w.push.next = true;
+            w.push_id.next = id.to_bits();
+            settle(&mut w);
+            cycle(&mut w, clock);
+            w.push.next = false;
+            settle(&mut w);
+            cycle(&mut w, clock);
+        }
+        assert_eq!(w.len.val().index(), 2);
+        w.reset.next = true;
+        settle(&mut w);
+        cycle(&mut w, clock);
+        assert_eq!(w.len.val().index(), 0);
+        assert!(!w.bitmap.val().any());
+    }
+
+    #[test]
+    fn history_window_is_synthesizable() {
+        let stats =
+            exo_hdl_common::check_synthesizable(&mut HistoryWindow::new(128), "history_window")
+                .expect("yosys synth_ecp5");
+        assert!(
+            stats.ff >= 256 + 16,
+            "bitmap and pointers in flip-flops: {stats}"
+        );
+    }
+}
