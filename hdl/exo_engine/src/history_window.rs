@@ -196,7 +196,7 @@ mod tests {
             } else {
                 // The accept rule only admits senders outside the window.
                 let id = loop {
-                    let id = rng.range(0, 256) as u8;
+                    let id = rng.range(0, 255) as u8;
                     if !model.contains(HostId(id)) {
                         break id;
                     }

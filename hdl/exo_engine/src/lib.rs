@@ -6,5 +6,6 @@ pub mod frame_tx;
 pub mod history_window;
 pub mod params;
 pub mod post_queue;
+pub mod ring_table;
 
 pub use params::{EngineParams, ParamError};

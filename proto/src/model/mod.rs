@@ -11,7 +11,7 @@ mod host;
 mod log;
 mod output;
 mod recovery;
-mod ring;
+pub mod ring;
 
 pub use config::{
     ClusterConfig, ConfigError, HostConfig, Rules, TokenClaim, DEFAULT_TOKEN_TIMEOUT_NS,
