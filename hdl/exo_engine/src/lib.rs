@@ -2,10 +2,13 @@
 //!
 //! See `docs/engine.md` for the block diagram, the host interface and the figures.
 
+pub mod accept_rule;
+pub mod frame_rx;
 pub mod frame_tx;
 pub mod history_window;
 pub mod params;
 pub mod post_queue;
 pub mod ring_table;
+pub mod token_timer;
 
 pub use params::{EngineParams, ParamError};

@@ -1,0 +1,164 @@
+//! `AcceptRule`: the verdict on a received frame, combinational.
+//!
+//! It combines what `FrameRx` found in the frame with the local state, in exactly the order of
+//! the golden model's `Host::check` (proto/src/model/host.rs), so that the first failing rule
+//! names the reason: malformed, wrong cluster, wrong epoch, invalid host id, not a member,
+//! bad history length, halted, stale, gap, seq exhausted, divergent, sender in history,
+//! conflicts with own. `reason` is `RejectReason::index()`; `anomaly_kind` is
+//! `AnomalyKind::index()`.
+//!
+//! The two safety rules can be switched off only by test-only elaboration parameters (see
+//! `EngineParams::rules`), which the co-simulation uses to show it catches a broken engine.
+
+use rust_hdl::prelude::*;
+
+/// `RejectReason::index()` values.
+pub mod reason {
+    pub const MALFORMED: u64 = 0;
+    pub const WRONG_CLUSTER: u64 = 1;
+    pub const WRONG_EPOCH: u64 = 2;
+    pub const INVALID_HOST_ID: u64 = 3;
+    pub const NOT_A_MEMBER: u64 = 4;
+    pub const BAD_HISTORY_LENGTH: u64 = 5;
+    pub const HALTED: u64 = 6;
+    pub const STALE: u64 = 7;
+    pub const GAP: u64 = 8;
+    pub const DIVERGENT: u64 = 9;
+    pub const SENDER_IN_HISTORY: u64 = 10;
+    pub const CONFLICTS_WITH_OWN: u64 = 11;
+    pub const SEQ_EXHAUSTED: u64 = 12;
+}
+
+/// `AnomalyKind::index()` values.
+pub mod anomaly {
+    pub const GAP: u64 = 0;
+    pub const DIVERGENCE: u64 = 1;
+    pub const NO_QUORUM: u64 = 2;
+    pub const STALE: u64 = 3;
+    pub const RESTARTED: u64 = 4;
+    pub const TOKEN_LOST: u64 = 5;
+}
+
+#[derive(LogicBlock)]
+pub struct AcceptRule {
+    // ---- What the frame says (from FrameRx)
+    pub malformed: Signal<In, Bit>,
+    pub invalid_id: Signal<In, Bit>,
+    pub hist_match: Signal<In, Bit>,
+    pub cluster: Signal<In, Bits<16>>,
+    pub epoch: Signal<In, Bits<32>>,
+    pub sender: Signal<In, Bits<8>>,
+    pub hist_len: Signal<In, Bits<8>>,
+    pub seq: Signal<In, Bits<64>>,
+    // ---- Local state
+    pub local_epoch: Signal<In, Bits<32>>,
+    pub local_seq: Signal<In, Bits<64>>,
+    /// Not running (stopped or halted).
+    pub halted: Signal<In, Bit>,
+    pub members: Signal<In, Bits<256>>,
+    pub history: Signal<In, Bits<256>>,
+    /// This host sent an acceptable message at the local seq (the transmit lock).
+    pub locked: Signal<In, Bit>,
+    // ---- Verdict
+    pub accept: Signal<Out, Bit>,
+    pub reason: Signal<Out, Bits<4>>,
+    pub anomaly: Signal<Out, Bit>,
+    pub anomaly_kind: Signal<Out, Bits<3>>,
+    /// The anomaly halts the host (gap, divergence).
+    pub halts: Signal<Out, Bit>,
+    // ---- Elaboration constants
+    cluster_id: Constant<Bits<16>>,
+    host_id: Constant<Bits<8>>,
+    h: Constant<Bits<8>>,
+    check_history: Constant<Bit>,
+    check_lock: Constant<Bit>,
+}
+
+impl AcceptRule {
+    /// The rule for host `host_id` of cluster `cluster` with history length `h`;
+    /// `check_history`/`check_lock` are the two safety rules (on in every real engine).
+    pub fn new(cluster: u16, host_id: u8, h: usize, check_history: bool, check_lock: bool) -> Self {
+        AcceptRule {
+            malformed: Default::default(),
+            invalid_id: Default::default(),
+            hist_match: Default::default(),
+            cluster: Default::default(),
+            epoch: Default::default(),
+            sender: Default::default(),
+            hist_len: Default::default(),
+            seq: Default::default(),
+            local_epoch: Default::default(),
+            local_seq: Default::default(),
+            halted: Default::default(),
+            members: Default::default(),
+            history: Default::default(),
+            locked: Default::default(),
+            accept: Default::default(),
+            reason: Default::default(),
+            anomaly: Default::default(),
+            anomaly_kind: Default::default(),
+            halts: Default::default(),
+            cluster_id: Constant::new((cluster as u64).to_bits()),
+            host_id: Constant::new((host_id as u64).to_bits()),
+            h: Constant::new((h as u64).to_bits()),
+            check_history: Constant::new(check_history),
+            check_lock: Constant::new(check_lock),
+        }
+    }
+}
+
+impl Logic for AcceptRule {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.accept.next = false;
+        self.anomaly.next = false;
+        self.anomaly_kind.next = 0.into();
+        self.halts.next = false;
+        self.reason.next = 0.into();
+        if self.malformed.val() {
+            self.reason.next = 0.into();
+        } else if self.cluster.val() != self.cluster_id.val() {
+            self.reason.next = 1.into();
+        } else if self.epoch.val() != self.local_epoch.val() {
+            self.reason.next = 2.into();
+        } else if self.invalid_id.val() {
+            self.reason.next = 3.into();
+        } else if !self.members.val().get_bit(self.sender.val().index()) {
+            self.reason.next = 4.into();
+        } else if self.hist_len.val() > self.h.val() {
+            self.reason.next = 5.into();
+        } else if self.halted.val() {
+            self.reason.next = 6.into();
+        } else if self.seq.val() < self.local_seq.val() {
+            self.reason.next = 7.into();
+            self.anomaly.next = true;
+            self.anomaly_kind.next = 3.into();
+        } else if self.seq.val() > self.local_seq.val() {
+            self.reason.next = 8.into();
+            self.anomaly.next = true;
+            self.anomaly_kind.next = 0.into();
+            self.halts.next = true;
+        } else if self.local_seq.val().all() {
+            self.reason.next = 12.into();
+        } else if !self.hist_match.val() {
+            self.reason.next = 9.into();
+            self.anomaly.next = true;
+            self.anomaly_kind.next = 1.into();
+            self.halts.next = true;
+        } else if self.check_history.val() & self.history.val().get_bit(self.sender.val().index()) {
+            self.reason.next = 10.into();
+            self.anomaly.next = true;
+            self.anomaly_kind.next = 2.into();
+        } else if self.check_lock.val()
+            & self.locked.val()
+            & (self.sender.val() != self.host_id.val())
+        {
+            self.reason.next = 11.into();
+            self.anomaly.next = true;
+            self.anomaly_kind.next = 1.into();
+            self.halts.next = true;
+        } else {
+            self.accept.next = true;
+        }
+    }
+}

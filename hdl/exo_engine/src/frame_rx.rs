@@ -1,0 +1,371 @@
+//! `FrameRx`: parses an Exo frame from the MAC's receive stream as it arrives.
+//!
+//! Every beat is examined once, at line rate: the header fields are shifted into registers
+//! at the offsets of the wire format's field table (`exo_proto::wire::FIXED_FIELDS`); each
+//! history id is compared with the local window as it passes (the window is read one index
+//! ahead through the history RAM's port A, so the comparison costs no extra cycle); payload
+//! beats are passed to the entry buffer. The cycle after the last beat, `done` is high for one
+//! cycle with the fields and with everything that depends only on the frame: the decode
+//! checks of `Frame::decode` in its order, the MAC's error flag, host ids out of range and the
+//! history comparison. The accept rule (`AcceptRule`) combines these with the local state.
+//!
+//! Local state used during the frame (the history window) changes only between frames: the
+//! protocol core applies a verdict within two cycles of `done`, and control loads wait until
+//! no frame is in progress (`busy`).
+
+use exo_proto::wire;
+use rust_hdl::prelude::*;
+
+use exo_hdl_common::stream::FrameRxIn;
+
+/// Why `Frame::decode` refuses a frame, in its check order (`malformed_kind`).
+pub mod malformed {
+    pub const RUNT: u64 = 0;
+    pub const OVERSIZE: u64 = 1;
+    pub const NOT_BROADCAST: u64 = 2;
+    pub const WRONG_ETHERTYPE: u64 = 3;
+    pub const UNSUPPORTED_VERSION: u64 = 4;
+    pub const UNKNOWN_KIND: u64 = 5;
+    pub const HISTORY_TOO_LONG: u64 = 6;
+    pub const TRUNCATED: u64 = 7;
+    pub const TRAILING_BYTES: u64 = 8;
+}
+
+#[derive(LogicBlock)]
+pub struct FrameRx {
+    // ---- Clock
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    // ---- Receive stream from the MAC (FCS stripped, error flagged on the last beat)
+    pub rx: FrameRxIn,
+    // ---- History comparison (port A of the history window)
+    /// Window index whose id the next history beat is compared with.
+    pub hist_index: Signal<Out, Bits<8>>,
+    /// High while a frame is in progress: port A follows `hist_index`.
+    pub hist_use: Signal<Out, Bit>,
+    /// The id at the previous cycle's `hist_index`.
+    pub hist_data: Signal<In, Bits<8>>,
+    /// Ids in the local window.
+    pub local_hist_len: Signal<In, Bits<8>>,
+    // ---- Payload beats, to the entry buffer
+    pub frame_begin: Signal<Out, Bit>,
+    pub pay_valid: Signal<Out, Bit>,
+    pub pay_data: Signal<Out, Bits<8>>,
+    // ---- Result, for the one cycle `done` is high
+    pub done: Signal<Out, Bit>,
+    pub busy: Signal<Out, Bit>,
+    /// The MAC flagged the frame (FCS, runt, oversize, PHY error): it changes nothing.
+    pub mac_error: Signal<Out, Bit>,
+    pub malformed: Signal<Out, Bit>,
+    /// One of [`malformed`], when `malformed`.
+    pub malformed_kind: Signal<Out, Bits<4>>,
+    /// The sender or a history id is not below n.
+    pub invalid_id: Signal<Out, Bit>,
+    /// The history equals the local window (same length, same ids in order).
+    pub hist_match: Signal<Out, Bit>,
+    pub cluster: Signal<Out, Bits<16>>,
+    pub epoch: Signal<Out, Bits<32>>,
+    pub sender: Signal<Out, Bits<8>>,
+    pub hist_len: Signal<Out, Bits<8>>,
+    pub seq: Signal<Out, Bits<64>>,
+    pub pay_len: Signal<Out, Bits<16>>,
+    /// Frame length in bytes (saturates at 2047).
+    pub frame_len: Signal<Out, Bits<11>>,
+    // ---- Internals
+    pos: DFF<Bits<11>>,
+    len_r: DFF<Bits<11>>,
+    in_frame: DFF<Bit>,
+    done_r: DFF<Bit>,
+    err_r: DFF<Bit>,
+    dst_ok: DFF<Bit>,
+    ethertype: DFF<Bits<16>>,
+    version: DFF<Bits<8>>,
+    kind: DFF<Bits<8>>,
+    cluster_r: DFF<Bits<16>>,
+    epoch_r: DFF<Bits<32>>,
+    sender_r: DFF<Bits<8>>,
+    hlen_r: DFF<Bits<8>>,
+    seq_r: DFF<Bits<64>>,
+    plen_r: DFF<Bits<16>>,
+    hcount: DFF<Bits<8>>,
+    pcount: DFF<Bits<16>>,
+    bad_id: DFF<Bit>,
+    hist_ok: DFF<Bit>,
+    hosts: Constant<Bits<9>>,
+    o_src: Constant<Bits<11>>,
+    o_ethertype: Constant<Bits<11>>,
+    o_version: Constant<Bits<11>>,
+    o_kind: Constant<Bits<11>>,
+    o_cluster: Constant<Bits<11>>,
+    o_epoch: Constant<Bits<11>>,
+    o_sender: Constant<Bits<11>>,
+    o_hlen: Constant<Bits<11>>,
+    o_seq: Constant<Bits<11>>,
+    o_plen: Constant<Bits<11>>,
+    header_len: Constant<Bits<11>>,
+    min_len: Constant<Bits<11>>,
+    max_len: Constant<Bits<11>>,
+    max_history: Constant<Bits<8>>,
+    exo_ethertype: Constant<Bits<16>>,
+    exo_version: Constant<Bits<8>>,
+    exo_kind: Constant<Bits<8>>,
+    beat: Signal<Local, Bit>,
+    in_history: Signal<Local, Bit>,
+    in_payload: Signal<Local, Bit>,
+    byte9: Signal<Local, Bits<9>>,
+    declared: Signal<Local, Bits<17>>,
+    expected: Signal<Local, Bits<17>>,
+    len17: Signal<Local, Bits<17>>,
+}
+
+fn offset(f: wire::Field) -> Constant<Bits<11>> {
+    Constant::new((f.offset as u64).to_bits())
+}
+
+impl FrameRx {
+    /// A parser for a cluster of `hosts` hosts (ids must be below it).
+    pub fn new(hosts: usize) -> FrameRx {
+        assert!((1..=wire::MAX_HOSTS).contains(&hosts));
+        FrameRx {
+            clock: Default::default(),
+            reset: Default::default(),
+            rx: Default::default(),
+            hist_index: Default::default(),
+            hist_use: Default::default(),
+            hist_data: Default::default(),
+            local_hist_len: Default::default(),
+            frame_begin: Default::default(),
+            pay_valid: Default::default(),
+            pay_data: Default::default(),
+            done: Default::default(),
+            busy: Default::default(),
+            mac_error: Default::default(),
+            malformed: Default::default(),
+            malformed_kind: Default::default(),
+            invalid_id: Default::default(),
+            hist_match: Default::default(),
+            cluster: Default::default(),
+            epoch: Default::default(),
+            sender: Default::default(),
+            hist_len: Default::default(),
+            seq: Default::default(),
+            pay_len: Default::default(),
+            frame_len: Default::default(),
+            pos: Default::default(),
+            len_r: Default::default(),
+            in_frame: Default::default(),
+            done_r: Default::default(),
+            err_r: Default::default(),
+            dst_ok: Default::default(),
+            ethertype: Default::default(),
+            version: Default::default(),
+            kind: Default::default(),
+            cluster_r: Default::default(),
+            epoch_r: Default::default(),
+            sender_r: Default::default(),
+            hlen_r: Default::default(),
+            seq_r: Default::default(),
+            plen_r: Default::default(),
+            hcount: Default::default(),
+            pcount: Default::default(),
+            bad_id: Default::default(),
+            hist_ok: Default::default(),
+            hosts: Constant::new((hosts as u64).to_bits()),
+            o_src: offset(wire::SRC_MAC),
+            o_ethertype: offset(wire::ETHERTYPE),
+            o_version: offset(wire::VERSION_FIELD),
+            o_kind: offset(wire::KIND),
+            o_cluster: offset(wire::CLUSTER),
+            o_epoch: offset(wire::EPOCH),
+            o_sender: offset(wire::SENDER),
+            o_hlen: offset(wire::HISTORY_LEN),
+            o_seq: offset(wire::SEQ),
+            o_plen: offset(wire::PAYLOAD_LEN),
+            header_len: Constant::new((wire::HEADER_LEN as u64).to_bits()),
+            min_len: Constant::new((wire::MIN_FRAME_LEN as u64).to_bits()),
+            max_len: Constant::new((wire::MAX_FRAME_LEN as u64).to_bits()),
+            max_history: Constant::new((wire::MAX_HISTORY as u64).to_bits()),
+            exo_ethertype: Constant::new((wire::ETHERTYPE_EXO as u64).to_bits()),
+            exo_version: Constant::new((wire::VERSION as u64).to_bits()),
+            exo_kind: Constant::new((wire::KIND_MESSAGE as u64).to_bits()),
+            beat: Default::default(),
+            in_history: Default::default(),
+            in_payload: Default::default(),
+            byte9: Default::default(),
+            declared: Default::default(),
+            expected: Default::default(),
+            len17: Default::default(),
+        }
+    }
+}
+
+impl Logic for FrameRx {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, pos, len_r, in_frame, done_r, err_r, dst_ok, ethertype, version, kind,
+            cluster_r, epoch_r, sender_r, hlen_r, seq_r, plen_r, hcount, pcount, bad_id, hist_ok
+        );
+        self.beat.next = self.rx.valid.val();
+        self.byte9.next = bit_cast::<9, 8>(self.rx.data.val());
+        // Regions of the frame, for the beat at `pos`.
+        self.in_history.next = self.beat.val()
+            & (self.pos.q.val() >= self.header_len.val())
+            & (self.hcount.q.val() < self.hlen_r.q.val());
+        self.in_payload.next = self.beat.val()
+            & (self.pos.q.val() >= self.header_len.val())
+            & (self.hcount.q.val() == self.hlen_r.q.val())
+            & (self.pcount.q.val() < self.plen_r.q.val());
+        // Port A reads the window index the next history beat needs.
+        self.hist_use.next = self.in_frame.q.val();
+        self.hist_index.next = self.hcount.q.val();
+        if self.in_history.val() {
+            self.hist_index.next = self.hcount.q.val() + 1;
+        }
+        self.frame_begin.next = self.beat.val() & !self.in_frame.q.val();
+        self.pay_valid.next = self.in_payload.val();
+        self.pay_data.next = self.rx.data.val();
+        self.busy.next = self.in_frame.q.val() | self.done_r.q.val();
+        self.done_r.d.next = false;
+        // One beat: position, header fields, history comparison, end of frame.
+        if self.beat.val() {
+            if self.pos.q.val() != 2047 {
+                self.pos.d.next = self.pos.q.val() + 1;
+            }
+            if !self.in_frame.q.val() {
+                // First beat: a new frame starts at position 0.
+                self.pos.d.next = 1.into();
+                self.in_frame.d.next = true;
+                self.dst_ok.d.next = self.rx.data.val() == 0xff;
+                self.hcount.d.next = 0.into();
+                self.pcount.d.next = 0.into();
+                self.hlen_r.d.next = 0.into();
+                self.plen_r.d.next = 0.into();
+                self.bad_id.d.next = false;
+                self.hist_ok.d.next = true;
+            } else {
+                if self.pos.q.val() != 2047 {
+                    self.pos.d.next = self.pos.q.val() + 1;
+                }
+                if self.pos.q.val() < self.o_ethertype.val() {
+                    self.dst_ok.d.next = self.dst_ok.q.val() & (self.rx.data.val() == 0xff);
+                }
+            }
+            // Header fields, big-endian on the wire.
+
+            if (self.pos.q.val() >= self.o_ethertype.val())
+                & (self.pos.q.val() < self.o_version.val())
+            {
+                self.ethertype.d.next =
+                    (self.ethertype.q.val() << 8) | bit_cast::<16, 8>(self.rx.data.val());
+            }
+            if self.pos.q.val() == self.o_version.val() {
+                self.version.d.next = self.rx.data.val();
+            }
+            if self.pos.q.val() == self.o_kind.val() {
+                self.kind.d.next = self.rx.data.val();
+            }
+            if (self.pos.q.val() >= self.o_cluster.val()) & (self.pos.q.val() < self.o_epoch.val())
+            {
+                self.cluster_r.d.next =
+                    (self.cluster_r.q.val() << 8) | bit_cast::<16, 8>(self.rx.data.val());
+            }
+            if (self.pos.q.val() >= self.o_epoch.val()) & (self.pos.q.val() < self.o_sender.val()) {
+                self.epoch_r.d.next =
+                    (self.epoch_r.q.val() << 8) | bit_cast::<32, 8>(self.rx.data.val());
+            }
+            if self.pos.q.val() == self.o_sender.val() {
+                self.sender_r.d.next = self.rx.data.val();
+                if self.byte9.val() >= self.hosts.val() {
+                    self.bad_id.d.next = true;
+                }
+            }
+            if self.pos.q.val() == self.o_hlen.val() {
+                self.hlen_r.d.next = self.rx.data.val();
+            }
+            if (self.pos.q.val() >= self.o_seq.val()) & (self.pos.q.val() < self.o_plen.val()) {
+                self.seq_r.d.next =
+                    (self.seq_r.q.val() << 8) | bit_cast::<64, 8>(self.rx.data.val());
+            }
+            if (self.pos.q.val() >= self.o_plen.val()) & (self.pos.q.val() < self.header_len.val())
+            {
+                self.plen_r.d.next =
+                    (self.plen_r.q.val() << 8) | bit_cast::<16, 8>(self.rx.data.val());
+            }
+            if self.in_history.val() {
+                self.hcount.d.next = self.hcount.q.val() + 1;
+                if self.byte9.val() >= self.hosts.val() {
+                    self.bad_id.d.next = true;
+                }
+                if (self.rx.data.val() != self.hist_data.val())
+                    | (self.hcount.q.val() >= self.local_hist_len.val())
+                {
+                    self.hist_ok.d.next = false;
+                }
+            }
+            if self.in_payload.val() {
+                self.pcount.d.next = self.pcount.q.val() + 1;
+            }
+            if self.rx.last.val() {
+                self.in_frame.d.next = false;
+                self.done_r.d.next = true;
+                self.err_r.d.next = self.rx.error.val();
+                self.len_r.d.next = self.pos.q.val() + 1;
+                if self.pos.q.val() == 2047 {
+                    self.len_r.d.next = self.pos.q.val();
+                }
+                self.pos.d.next = 0.into();
+            }
+        }
+        if self.reset.val() {
+            self.in_frame.d.next = false;
+            self.done_r.d.next = false;
+            self.pos.d.next = 0.into();
+        }
+        // The result, from the registers of a finished frame: the decode checks of
+        // `Frame::decode`, first failure wins.
+        self.done.next = self.done_r.q.val();
+        self.mac_error.next = self.err_r.q.val();
+        self.cluster.next = self.cluster_r.q.val();
+        self.epoch.next = self.epoch_r.q.val();
+        self.sender.next = self.sender_r.q.val();
+        self.hist_len.next = self.hlen_r.q.val();
+        self.seq.next = self.seq_r.q.val();
+        self.pay_len.next = self.plen_r.q.val();
+        self.frame_len.next = self.len_r.q.val();
+        self.invalid_id.next = self.bad_id.q.val();
+        self.hist_match.next =
+            self.hist_ok.q.val() & (self.hlen_r.q.val() == self.local_hist_len.val());
+        self.len17.next = bit_cast::<17, 11>(self.len_r.q.val());
+        self.declared.next = bit_cast::<17, 11>(self.header_len.val())
+            + bit_cast::<17, 8>(self.hlen_r.q.val())
+            + bit_cast::<17, 16>(self.plen_r.q.val());
+        self.expected.next = self.declared.val();
+        if self.declared.val() < bit_cast::<17, 11>(self.min_len.val()) {
+            self.expected.next = bit_cast::<17, 11>(self.min_len.val());
+        }
+        self.malformed.next = true;
+        self.malformed_kind.next = 0.into();
+        if self.len_r.q.val() < self.min_len.val() {
+            self.malformed_kind.next = 0.into();
+        } else if self.len_r.q.val() > self.max_len.val() {
+            self.malformed_kind.next = 1.into();
+        } else if !self.dst_ok.q.val() {
+            self.malformed_kind.next = 2.into();
+        } else if self.ethertype.q.val() != self.exo_ethertype.val() {
+            self.malformed_kind.next = 3.into();
+        } else if self.version.q.val() != self.exo_version.val() {
+            self.malformed_kind.next = 4.into();
+        } else if self.kind.q.val() != self.exo_kind.val() {
+            self.malformed_kind.next = 5.into();
+        } else if self.hlen_r.q.val() > self.max_history.val() {
+            self.malformed_kind.next = 6.into();
+        } else if self.declared.val() > self.len17.val() {
+            self.malformed_kind.next = 7.into();
+        } else if self.len17.val() != self.expected.val() {
+            self.malformed_kind.next = 8.into();
+        } else {
+            self.malformed.next = false;
+        }
+    }
+}

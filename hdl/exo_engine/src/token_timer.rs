@@ -1,0 +1,181 @@
+//! `TokenTimer`: notices that the token is lost.
+//!
+//! The golden model arms a timer whenever the token moves: with the token at a holder `k`
+//! ring steps before this host, this host's deadline is `k` token timeouts later, and after
+//! that it repeats once per trip around the ring (`len` timeouts). In epoch mode a deadline
+//! reports `TokenLost` to the host software, which starts an epoch change.
+//!
+//! The timer counts cycles within a timeout (`prescale`) and timeouts left (`slots_left`), so
+//! a deadline of `k × timeout` cycles needs no multiplier: `fire` is high for one cycle exactly
+//! `slots × timeout` cycles after the cycle `arm` was high, then every `ring_len × timeout`
+//! cycles until `arm` or `stop`.
+
+use rust_hdl::prelude::*;
+
+#[derive(LogicBlock)]
+pub struct TokenTimer {
+    pub clock: Signal<In, Clock>,
+    /// Synchronous: disarmed, timeout back to `default_timeout`.
+    pub reset: Signal<In, Bit>,
+    /// Pulse: the token moved; the first deadline is `slots` timeouts away (`slots` ≥ 1).
+    pub arm: Signal<In, Bit>,
+    pub slots: Signal<In, Bits<9>>,
+    /// Pulse: no deadline until the next `arm` (the engine stopped or halted).
+    pub stop: Signal<In, Bit>,
+    /// Members in the ring: the period of repeated deadlines, in timeouts.
+    pub ring_len: Signal<In, Bits<9>>,
+    /// Pulse: load `timeout_in` as the timeout (cycles, ≥ 1); takes effect at the next `arm`.
+    pub set_timeout: Signal<In, Bit>,
+    pub timeout_in: Signal<In, Bits<24>>,
+    /// The timeout in cycles.
+    pub timeout: Signal<Out, Bits<24>>,
+    /// One cycle at every deadline.
+    pub fire: Signal<Out, Bit>,
+    pub armed: Signal<Out, Bit>,
+    default_timeout: Constant<Bits<24>>,
+    armed_r: DFF<Bit>,
+    prescale: DFF<Bits<24>>,
+    slots_left: DFF<Bits<9>>,
+    timeout_r: DFF<Bits<24>>,
+}
+
+impl TokenTimer {
+    /// A timer whose timeout after reset is `cycles` (1 to 2^24 − 1).
+    pub fn new(cycles: u32) -> TokenTimer {
+        assert!(cycles >= 1 && cycles < 1 << 24);
+        TokenTimer {
+            clock: Default::default(),
+            reset: Default::default(),
+            arm: Default::default(),
+            slots: Default::default(),
+            stop: Default::default(),
+            ring_len: Default::default(),
+            set_timeout: Default::default(),
+            timeout_in: Default::default(),
+            timeout: Default::default(),
+            fire: Default::default(),
+            armed: Default::default(),
+            default_timeout: Constant::new((cycles as u64).to_bits()),
+            armed_r: Default::default(),
+            prescale: Default::default(),
+            slots_left: Default::default(),
+            timeout_r: Default::default(),
+        }
+    }
+}
+
+impl Logic for TokenTimer {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, armed_r, prescale, slots_left, timeout_r);
+        self.timeout.next = self.timeout_r.q.val();
+        self.armed.next = self.armed_r.q.val();
+        self.fire.next = false;
+        if self.armed_r.q.val() {
+            if self.prescale.q.val() == self.timeout_r.q.val() - 1 {
+                self.prescale.d.next = 0.into();
+                if self.slots_left.q.val() == 1 {
+                    self.fire.next = true;
+                    self.slots_left.d.next = self.ring_len.val();
+                } else {
+                    self.slots_left.d.next = self.slots_left.q.val() - 1;
+                }
+            } else {
+                self.prescale.d.next = self.prescale.q.val() + 1;
+            }
+        }
+        if self.set_timeout.val() {
+            self.timeout_r.d.next = self.timeout_in.val();
+        }
+        if self.arm.val() {
+            self.armed_r.d.next = true;
+            self.prescale.d.next = 0.into();
+            self.slots_left.d.next = self.slots.val();
+        }
+        if self.stop.val() {
+            self.armed_r.d.next = false;
+        }
+        if self.reset.val() {
+            self.armed_r.d.next = false;
+            self.timeout_r.d.next = self.default_timeout.val();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use exo_hdl_common::sim::{cycle, settle};
+
+    fn clock(t: &mut TokenTimer) -> &mut Signal<In, Clock> {
+        &mut t.clock
+    }
+
+    /// Cycles (counted from the arm cycle) at which `fire` is high, over `span` cycles.
+    fn fires(timeout: u32, slots: u64, ring_len: u64, span: u64) -> Vec<u64> {
+        let mut t = TokenTimer::new(timeout);
+        t.connect_all();
+        t.reset.next = true;
+        settle(&mut t);
+        cycle(&mut t, clock);
+        t.reset.next = false;
+        t.ring_len.next = ring_len.to_bits();
+        t.arm.next = true;
+        t.slots.next = slots.to_bits();
+        let mut out = Vec::new();
+        for c in 0..span {
+            settle(&mut t);
+            if t.fire.val() {
+                out.push(c);
+            }
+            cycle(&mut t, clock);
+            t.arm.next = false;
+        }
+        out
+    }
+
+    #[test]
+    fn deadlines_fall_on_the_models_slots() {
+        // Model: deadline k = since + (steps + k × len) × timeout.
+        for (timeout, steps, len) in [(1, 1, 1), (3, 2, 5), (7, 4, 4), (6250, 3, 5)] {
+            let span = (steps + 3 * len) * timeout as u64 + 1;
+            let want: Vec<u64> = (0..4).map(|k| (steps + k * len) * timeout as u64).collect();
+            assert_eq!(
+                fires(timeout, steps, len, span),
+                want,
+                "timeout {timeout}, steps {steps}, len {len}"
+            );
+        }
+    }
+
+    #[test]
+    fn stop_disarms() {
+        let mut t = TokenTimer::new(2);
+        t.connect_all();
+        t.reset.next = true;
+        settle(&mut t);
+        cycle(&mut t, clock);
+        t.reset.next = false;
+        t.ring_len.next = 3u64.to_bits();
+        t.arm.next = true;
+        t.slots.next = 1u64.to_bits();
+        settle(&mut t);
+        cycle(&mut t, clock);
+        t.arm.next = false;
+        t.stop.next = true;
+        settle(&mut t);
+        cycle(&mut t, clock);
+        t.stop.next = false;
+        for _ in 0..20 {
+            settle(&mut t);
+            assert!(!t.fire.val());
+            cycle(&mut t, clock);
+        }
+    }
+
+    #[test]
+    fn token_timer_is_synthesizable() {
+        exo_hdl_common::check_synthesizable(&mut TokenTimer::new(6250), "token_timer")
+            .expect("yosys synth_ecp5");
+    }
+}
