@@ -1,0 +1,554 @@
+//! `PostQueue`: the messages the host has posted, waiting for this host's turn.
+//!
+//! The host posts one message per frame of the `post` stream: `[len_hi, len_lo, payload…]`,
+//! `last` on the final byte (a zero-length message is just the two length bytes). The queue
+//! keeps the payloads in a block RAM of [`QUEUE_BYTES`] bytes used as a ring, one message after
+//! the other, and their lengths in a descriptor FIFO of [`QUEUE_SLOTS`] entries. A message's
+//! start address is not stored: payloads are contiguous, so the head starts where the
+//! previous head ended (`rd_start`), and the next post is written where the newest ended.
+//!
+//! A post is written at the ring's tail while it arrives and becomes a message only when its
+//! `last` byte shows it is whole and well formed; otherwise its bytes stay in free space and are
+//! overwritten by the next post. Rejected: a declared length above `max_payload`, a byte count
+//! different from the declared length, `error` with `last`. Bytes past the declared length are
+//! never written, so a malformed post cannot overwrite a waiting message.
+//!
+//! The head is what the core sends when it holds the token: it stays until `commit` (the
+//! cluster accepted it), so a resend after a reload reads the same bytes. Nothing but `commit`
+//! and `reset` changes the head.
+//!
+//! # Ports
+//!
+//! | group | port | dir | width | meaning |
+//! |---|---|---|---|---|
+//! | clock | `clock` | in | 1 | the engine clock |
+//! | clock | `reset` | in | 1 | synchronous: empties the queue, clears the counters, restarts parsing |
+//! | post | `post` | [`FrameTxIn`] | 8 | posts from the host link; `ready` (registered state only) is high when a whole message of `max_payload` bytes fits, and stays high until the post's `last` |
+//! | head | `head_valid` | out | 1 | a message is waiting |
+//! | head | `head_len` | out | 11 | its payload length (meaningful with `head_valid`) |
+//! | head | `commit` | in | 1 | pulse: the head was accepted by the cluster; pop it (ignored without `head_valid`) |
+//! | read link | `rd_start` | out | 12 | payload RAM address of the head's first byte |
+//! | read link | `rd_addr` | in | 12 | payload RAM read address (byte `i` of the head is at `rd_start + i` mod 4096) |
+//! | read link | `rd_data` | out | 8 | the byte at the `rd_addr` of the previous cycle (one registered read) |
+//! | status | `depth` | out | 7 | messages waiting, head included |
+//! | status | `posts_accepted` | out | 32 | posts queued since reset (wrapping) |
+//! | status | `posts_rejected` | out | 32 | posts discarded since reset (wrapping) |
+//!
+//! # Timing
+//!
+//! A post whose `last` byte moves at clock edge `t` is counted in `posts_accepted` after `t`
+//! and becomes visible (`head_valid`, `depth`) after edge `t + 1`: its descriptor is written at
+//! `t` and the descriptor RAM's registered read returns it one edge later. `commit` sampled at
+//! edge `t` pops the head after `t` (the next descriptor is read through the forwarded address,
+//! so `head_len` is right in the same cycle). `ready` counts a post as soon as it is accepted,
+//! so the lag never lets the queue overfill.
+
+use crate::params::{EngineParams, QUEUE_ADDR_BITS, QUEUE_BYTES, QUEUE_SLOTS};
+use exo_hdl_common::FrameTxIn;
+use rust_hdl::prelude::*;
+
+/// Width of a payload length: the largest payload (1480) fits in 11 bits.
+pub const LEN_BITS: usize = 11;
+/// Width of the message count (0 to [`QUEUE_SLOTS`] inclusive).
+pub const DEPTH_BITS: usize = 7;
+/// Address bits of the descriptor FIFO.
+const SLOT_BITS: usize = 6;
+
+const _: () = assert!(1 << SLOT_BITS == QUEUE_SLOTS);
+const _: () = assert!(QUEUE_SLOTS < 1 << DEPTH_BITS);
+const _: () = assert!(QUEUE_ADDR_BITS == 12 && QUEUE_BYTES == 4096);
+
+/// Where the parser is inside a post.
+#[derive(Copy, Clone, Debug, PartialEq, LogicState)]
+pub enum PostState {
+    /// Waiting for the first byte of a post (the length's high byte).
+    LenHi,
+    /// Waiting for the length's low byte.
+    LenLo,
+    /// Receiving payload bytes until `last`.
+    Body,
+}
+
+#[derive(LogicBlock)]
+pub struct PostQueue {
+    // Clock and reset.
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    // Posts from the host link.
+    pub post: FrameTxIn,
+    // The head of the queue, to the core.
+    pub head_valid: Signal<Out, Bit>,
+    pub head_len: Signal<Out, Bits<LEN_BITS>>,
+    pub commit: Signal<In, Bit>,
+    // The read link, to FrameTx.
+    pub rd_start: Signal<Out, Bits<QUEUE_ADDR_BITS>>,
+    pub rd_addr: Signal<In, Bits<QUEUE_ADDR_BITS>>,
+    pub rd_data: Signal<Out, Bits<8>>,
+    // Status.
+    pub depth: Signal<Out, Bits<DEPTH_BITS>>,
+    pub posts_accepted: Signal<Out, Bits<32>>,
+    pub posts_rejected: Signal<Out, Bits<32>>,
+    // Storage: payload bytes, and one length per waiting message.
+    payload: RAM<Bits<8>, QUEUE_ADDR_BITS>,
+    lengths: RAM<Bits<LEN_BITS>, SLOT_BITS>,
+    // Post parser.
+    state: DFF<PostState>,
+    declared: DFF<Bits<16>>,
+    got: DFF<Bits<LEN_BITS>>,
+    bad: DFF<Bit>,
+    // The ring: the head's first byte, the byte after the newest message, bytes in use.
+    head_start: DFF<Bits<QUEUE_ADDR_BITS>>,
+    tail: DFF<Bits<QUEUE_ADDR_BITS>>,
+    used: DFF<Bits<13>>,
+    // The descriptor FIFO: write and read slots, visible messages, one being published.
+    slot_wr: DFF<Bits<SLOT_BITS>>,
+    slot_rd: DFF<Bits<SLOT_BITS>>,
+    visible: DFF<Bits<DEPTH_BITS>>,
+    publishing: DFF<Bit>,
+    accepted: DFF<Bits<32>>,
+    rejected: DFF<Bits<32>>,
+    // Combinational helpers (named so that Verilog truncates where the simulation does).
+    moves: Signal<Local, Bit>,
+    length: Signal<Local, Bits<16>>,
+    got_next: Signal<Local, Bits<LEN_BITS>>,
+    got_wide: Signal<Local, Bits<16>>,
+    got_next_wide: Signal<Local, Bits<16>>,
+    full: Signal<Local, Bit>,
+    accept: Signal<Local, Bit>,
+    reject: Signal<Local, Bit>,
+    accept_len: Signal<Local, Bits<LEN_BITS>>,
+    pop: Signal<Local, Bit>,
+    used_add: Signal<Local, Bits<13>>,
+    used_sub: Signal<Local, Bits<13>>,
+    waiting: Signal<Local, Bits<DEPTH_BITS>>,
+    room: Signal<Local, Bit>,
+    // Elaboration parameters.
+    max_payload: Constant<Bits<16>>,
+    max_used: Constant<Bits<13>>,
+    max_posted: Constant<Bits<DEPTH_BITS>>,
+}
+
+impl PostQueue {
+    /// A queue for `params.max_payload`-byte messages, at most `params.max_posted` waiting.
+    ///
+    /// Panics if the parameters are outside what [`EngineParams::validate`] allows: the
+    /// engine validates them before elaborating any block.
+    pub fn new(params: &EngineParams) -> PostQueue {
+        assert!(
+            params.max_payload < 1 << LEN_BITS,
+            "max_payload = {} does not fit the queue",
+            params.max_payload
+        );
+        assert!(
+            (1..=QUEUE_SLOTS).contains(&params.max_posted),
+            "max_posted = {} is outside 1..={QUEUE_SLOTS}",
+            params.max_posted
+        );
+        PostQueue {
+            clock: Default::default(),
+            reset: Default::default(),
+            post: Default::default(),
+            head_valid: Default::default(),
+            head_len: Default::default(),
+            commit: Default::default(),
+            rd_start: Default::default(),
+            rd_addr: Default::default(),
+            rd_data: Default::default(),
+            depth: Default::default(),
+            posts_accepted: Default::default(),
+            posts_rejected: Default::default(),
+            payload: Default::default(),
+            lengths: Default::default(),
+            state: Default::default(),
+            declared: Default::default(),
+            got: Default::default(),
+            bad: Default::default(),
+            head_start: Default::default(),
+            tail: Default::default(),
+            used: Default::default(),
+            slot_wr: Default::default(),
+            slot_rd: Default::default(),
+            visible: Default::default(),
+            publishing: Default::default(),
+            accepted: Default::default(),
+            rejected: Default::default(),
+            moves: Default::default(),
+            length: Default::default(),
+            got_next: Default::default(),
+            got_wide: Default::default(),
+            got_next_wide: Default::default(),
+            full: Default::default(),
+            accept: Default::default(),
+            reject: Default::default(),
+            accept_len: Default::default(),
+            pop: Default::default(),
+            used_add: Default::default(),
+            used_sub: Default::default(),
+            waiting: Default::default(),
+            room: Default::default(),
+            max_payload: Constant::new(params.max_payload.to_bits()),
+            // Room for one more whole message: used + max_payload <= QUEUE_BYTES.
+            max_used: Constant::new((QUEUE_BYTES - params.max_payload).to_bits()),
+            max_posted: Constant::new(params.max_posted.to_bits()),
+        }
+    }
+}
+
+// The state machine's recovery arm (`_`) is unreachable in Rust but not in the hardware.
+#[allow(unreachable_patterns)]
+impl Logic for PostQueue {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, state, declared, got, bad, head_start, tail, used, slot_wr, slot_rd,
+            visible, publishing, accepted, rejected
+        );
+        self.payload.write_clock.next = self.clock.val();
+        self.payload.read_clock.next = self.clock.val();
+        self.lengths.write_clock.next = self.clock.val();
+        self.lengths.read_clock.next = self.clock.val();
+
+        // Space for a whole message of max_payload bytes, and a free message slot: checked
+        // before a post starts and never revoked during it (only commits change them).
+        self.waiting.next = self.visible.q.val();
+        if self.publishing.q.val() {
+            self.waiting.next = self.visible.q.val() + 1;
+        }
+        self.room.next = (self.used.q.val() <= self.max_used.val())
+            & (self.waiting.val() < self.max_posted.val());
+        self.post.ready.next =
+            !self.reset.val() & ((self.state.q.val() != PostState::LenHi) | self.room.val());
+        self.moves.next = self.post.valid.val() & self.post.ready.val();
+
+        // Parser defaults: nothing written, nothing decided.
+        self.length.next = (self.declared.q.val() << 8) | bit_cast::<16, 8>(self.post.data.val());
+        self.got_next.next = self.got.q.val() + 1;
+        self.got_wide.next = bit_cast::<16, LEN_BITS>(self.got.q.val());
+        self.got_next_wide.next = bit_cast::<16, LEN_BITS>(self.got_next.val());
+        self.full.next = self.got_wide.val() == self.declared.q.val();
+        self.payload.write_address.next =
+            self.tail.q.val() + bit_cast::<QUEUE_ADDR_BITS, LEN_BITS>(self.got.q.val());
+        self.payload.write_data.next = self.post.data.val();
+        self.payload.write_enable.next = false;
+        self.accept.next = false;
+        self.reject.next = false;
+        self.accept_len.next = bit_cast::<LEN_BITS, 16>(self.declared.q.val());
+
+        if self.moves.val() {
+            match self.state.q.val() {
+                PostState::LenHi => {
+                    self.declared.d.next = bit_cast::<16, 8>(self.post.data.val());
+                    self.got.d.next = 0.into();
+                    self.bad.d.next = false;
+                    self.state.d.next = PostState::LenLo;
+                    // A one-byte post has no length.
+                    if self.post.last.val() {
+                        self.reject.next = true;
+                        self.state.d.next = PostState::LenHi;
+                    }
+                }
+                PostState::LenLo => {
+                    self.declared.d.next = self.length.val();
+                    self.bad.d.next = self.length.val() > self.max_payload.val();
+                    self.state.d.next = PostState::Body;
+                    if self.post.last.val() {
+                        self.accept_len.next = 0.into();
+                        self.accept.next = (self.length.val() == 0) & !self.post.error.val();
+                        self.reject.next = !self.accept.val();
+                        self.state.d.next = PostState::LenHi;
+                    }
+                }
+                PostState::Body => {
+                    // Bytes beyond the declared length are counted as an error, never stored.
+                    self.payload.write_enable.next = !self.bad.q.val() & !self.full.val();
+                    if self.payload.write_enable.val() {
+                        self.got.d.next = self.got_next.val();
+                    }
+                    self.bad.d.next = self.bad.q.val() | self.full.val();
+                    if self.post.last.val() {
+                        self.accept.next = self.payload.write_enable.val()
+                            & !self.post.error.val()
+                            & (self.got_next_wide.val() == self.declared.q.val());
+                        self.reject.next = !self.accept.val();
+                        self.state.d.next = PostState::LenHi;
+                    }
+                }
+                _ => {
+                    self.state.d.next = PostState::LenHi;
+                }
+            }
+        }
+
+        // The head: lengths are read through the slot the head will be after this edge, so
+        // that a pop shows the next head's length in the next cycle.
+        self.head_valid.next = self.visible.q.val() != 0;
+        self.head_len.next = self.lengths.read_data.val();
+        self.pop.next = self.commit.val() & self.head_valid.val();
+        self.lengths.read_address.next = self.slot_rd.q.val();
+        if self.pop.val() {
+            self.lengths.read_address.next = self.slot_rd.q.val() + 1;
+            self.slot_rd.d.next = self.slot_rd.q.val() + 1;
+            self.head_start.d.next = self.head_start.q.val()
+                + bit_cast::<QUEUE_ADDR_BITS, LEN_BITS>(self.head_len.val());
+        }
+
+        // A whole, well-formed post becomes a message.
+        self.lengths.write_address.next = self.slot_wr.q.val();
+        self.lengths.write_data.next = self.accept_len.val();
+        self.lengths.write_enable.next = self.accept.val();
+        self.publishing.d.next = self.accept.val();
+        if self.accept.val() {
+            self.slot_wr.d.next = self.slot_wr.q.val() + 1;
+            self.tail.d.next =
+                self.tail.q.val() + bit_cast::<QUEUE_ADDR_BITS, LEN_BITS>(self.accept_len.val());
+            self.accepted.d.next = self.accepted.q.val() + 1;
+        }
+        if self.reject.val() {
+            self.rejected.d.next = self.rejected.q.val() + 1;
+        }
+
+        // Bytes in use and visible messages: a post and a pop may land in the same cycle.
+        self.used_add.next = 0.into();
+        self.used_sub.next = 0.into();
+        if self.accept.val() {
+            self.used_add.next = bit_cast::<13, LEN_BITS>(self.accept_len.val());
+        }
+        if self.pop.val() {
+            self.used_sub.next = bit_cast::<13, LEN_BITS>(self.head_len.val());
+        }
+        self.used.d.next = (self.used.q.val() + self.used_add.val()) - self.used_sub.val();
+        if self.publishing.q.val() & !self.pop.val() {
+            self.visible.d.next = self.visible.q.val() + 1;
+        }
+        if !self.publishing.q.val() & self.pop.val() {
+            self.visible.d.next = self.visible.q.val() - 1;
+        }
+
+        // The read link and the status.
+        self.payload.read_address.next = self.rd_addr.val();
+        self.rd_data.next = self.payload.read_data.val();
+        self.rd_start.next = self.head_start.q.val();
+        self.depth.next = self.visible.q.val();
+        self.posts_accepted.next = self.accepted.q.val();
+        self.posts_rejected.next = self.rejected.q.val();
+
+        if self.reset.val() {
+            self.state.d.next = PostState::LenHi;
+            self.bad.d.next = false;
+            self.got.d.next = 0.into();
+            self.head_start.d.next = 0.into();
+            self.tail.d.next = 0.into();
+            self.used.d.next = 0.into();
+            self.slot_wr.d.next = 0.into();
+            self.slot_rd.d.next = 0.into();
+            self.visible.d.next = 0.into();
+            self.publishing.d.next = false;
+            self.accepted.d.next = 0.into();
+            self.rejected.d.next = 0.into();
+            self.lengths.write_enable.next = false;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use exo_hdl_common::sim::{cycle, settle};
+
+    /// Bound on cycles waiting for `ready`, so that a design bug fails instead of hanging.
+    const MAX_WAIT: usize = 100;
+
+    fn clock(q: &mut PostQueue) -> &mut Signal<In, Clock> {
+        &mut q.clock
+    }
+
+    fn queue(max_payload: usize, max_posted: usize) -> PostQueue {
+        let params = EngineParams {
+            max_payload,
+            max_posted,
+            ..EngineParams::new(5, 0)
+        };
+        let mut q = PostQueue::new(&params);
+        q.connect_all();
+        q.reset.next = true;
+        step(&mut q);
+        q.reset.next = false;
+        settle(&mut q);
+        q
+    }
+
+    fn step(q: &mut PostQueue) {
+        settle(q);
+        cycle(q, clock);
+    }
+
+    /// A post as the host link sends it: the length's two bytes, then the payload.
+    fn framed(declared: usize, payload: &[u8]) -> Vec<u8> {
+        let mut bytes = (declared as u16).to_be_bytes().to_vec();
+        bytes.extend_from_slice(payload);
+        bytes
+    }
+
+    /// Sends `bytes` as one post, `error` on the last byte; `ready` must stay high once the
+    /// first byte moved.
+    fn post(q: &mut PostQueue, bytes: &[u8], error: bool) {
+        for (i, &b) in bytes.iter().enumerate() {
+            let last = i + 1 == bytes.len();
+            q.post.valid.next = true;
+            q.post.data.next = u64::from(b).to_bits();
+            q.post.last.next = last;
+            q.post.error.next = error && last;
+            settle(q);
+            let mut waited = 0;
+            while !q.post.ready.val() {
+                assert_eq!(i, 0, "ready fell in the middle of a post");
+                assert!(waited < MAX_WAIT, "ready never rose");
+                step(q);
+                waited += 1;
+            }
+            step(q);
+        }
+        q.post.valid.next = false;
+        step(q);
+    }
+
+    /// The head's bytes through the read link (one cycle of read latency).
+    fn read_head(q: &mut PostQueue) -> Vec<u8> {
+        settle(q);
+        let (start, len) = (q.rd_start.val(), q.head_len.val().index());
+        (0..len)
+            .map(|i| {
+                q.rd_addr.next = start + (i as u64);
+                step(q);
+                q.rd_data.val().index() as u8
+            })
+            .collect()
+    }
+
+    fn commit(q: &mut PostQueue) {
+        q.commit.next = true;
+        step(q);
+        q.commit.next = false;
+        settle(q);
+    }
+
+    fn counters(q: &PostQueue) -> (usize, usize, usize) {
+        (
+            q.depth.val().index(),
+            q.posts_accepted.val().index(),
+            q.posts_rejected.val().index(),
+        )
+    }
+
+    #[test]
+    fn queues_posts_in_order_and_pops_on_commit() {
+        let mut q = queue(1478, 16);
+        let messages: Vec<Vec<u8>> = vec![
+            vec![],
+            vec![1, 2, 3, 4, 5],
+            (0..1478).map(|i| (i * 7) as u8).collect(),
+        ];
+        for m in &messages {
+            post(&mut q, &framed(m.len(), m), false);
+        }
+        assert_eq!(counters(&q), (3, 3, 0));
+        for (i, m) in messages.iter().enumerate() {
+            assert!(q.head_valid.val());
+            assert_eq!(q.head_len.val().index(), m.len(), "message {i}");
+            assert_eq!(&read_head(&mut q), m, "message {i}");
+            // Reading again (a resend) gives the same bytes.
+            assert_eq!(&read_head(&mut q), m, "message {i} again");
+            commit(&mut q);
+        }
+        assert!(!q.head_valid.val());
+        assert_eq!(counters(&q), (0, 3, 0));
+        // A commit with nothing waiting changes nothing.
+        commit(&mut q);
+        assert_eq!(counters(&q), (0, 3, 0));
+    }
+
+    #[test]
+    fn rejects_malformed_posts_as_a_whole() {
+        let mut q = queue(100, 8);
+        post(&mut q, &framed(3, &[7, 8, 9]), false);
+        let bad: [(Vec<u8>, bool); 6] = [
+            (framed(101, &[0xEE; 101]), false), // declared above max_payload
+            (framed(10, &[0xEE; 9]), false),    // shorter than declared
+            (framed(10, &[0xEE; 11]), false),   // longer than declared
+            (framed(0, &[0xEE]), false),        // longer than an empty declaration
+            (framed(4, &[0xEE; 4]), true),      // error on last
+            (vec![0], false),                   // no length at all
+        ];
+        for (bytes, error) in &bad {
+            post(&mut q, bytes, *error);
+        }
+        post(&mut q, &framed(0, &[]), true); // an empty post with error
+        assert_eq!(counters(&q), (1, 1, 7));
+        post(&mut q, &framed(2, &[5, 6]), false);
+        assert_eq!(counters(&q), (2, 2, 7));
+        assert_eq!(read_head(&mut q), [7, 8, 9]);
+        commit(&mut q);
+        assert_eq!(
+            read_head(&mut q),
+            [5, 6],
+            "rejected bytes never land in a message"
+        );
+    }
+
+    #[test]
+    fn ready_falls_when_full_and_rises_after_commit() {
+        // Message slots run out first.
+        let mut q = queue(10, 3);
+        for i in 0..3 {
+            settle(&mut q);
+            assert!(q.post.ready.val(), "room for message {i}");
+            post(&mut q, &framed(1, &[i]), false);
+        }
+        settle(&mut q);
+        assert!(!q.post.ready.val(), "max_posted messages waiting");
+        commit(&mut q);
+        assert!(q.post.ready.val());
+        // Bytes run out first: 4096 − 2 × 1478 < 1478.
+        let mut q = queue(1478, 64);
+        post(&mut q, &framed(1478, &[1; 1478]), false);
+        settle(&mut q);
+        assert!(q.post.ready.val());
+        post(&mut q, &framed(1478, &[2; 1478]), false);
+        settle(&mut q);
+        assert!(
+            !q.post.ready.val(),
+            "no room for a whole max_payload message"
+        );
+        commit(&mut q);
+        assert!(q.post.ready.val());
+        assert_eq!(read_head(&mut q), [2; 1478]);
+    }
+
+    #[test]
+    fn reset_empties_the_queue() {
+        let mut q = queue(50, 2);
+        post(&mut q, &framed(3, &[1, 2, 3]), false);
+        post(&mut q, &framed(3, &[1, 2]), false);
+        post(&mut q, &framed(1, &[4]), false);
+        assert_eq!(counters(&q), (2, 2, 1));
+        q.reset.next = true;
+        settle(&mut q);
+        assert!(!q.post.ready.val(), "no beat moves during reset");
+        step(&mut q);
+        q.reset.next = false;
+        settle(&mut q);
+        assert_eq!(counters(&q), (0, 0, 0));
+        assert!(!q.head_valid.val() && q.post.ready.val());
+        post(&mut q, &framed(2, &[9, 9]), false);
+        assert_eq!(read_head(&mut q), [9, 9]);
+    }
+
+    #[test]
+    fn post_queue_is_synthesizable() {
+        let mut q = PostQueue::new(&EngineParams::new(5, 0));
+        let stats =
+            exo_hdl_common::check_synthesizable(&mut q, "post_queue").expect("yosys synth_ecp5");
+        eprintln!("post_queue: {stats}");
+        assert!(stats.dp16kd >= 1, "the payload store is block RAM: {stats}");
+    }
+}
