@@ -8,6 +8,7 @@ pub mod frame_tx;
 pub mod history_window;
 pub mod params;
 pub mod post_queue;
+pub mod protocol_core;
 pub mod ring_table;
 pub mod token_timer;
 

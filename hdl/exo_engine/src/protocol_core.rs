@@ -1,0 +1,690 @@
+//! `ProtocolCore`: the engine's protocol state and every change to it.
+//!
+//! It holds what the golden model's `Host` holds in hardware registers — status, epoch, seq,
+//! the epoch's first position, the agreement pointer, the token holder and the message in
+//! flight — and applies, one at a time:
+//!
+//! - **verdicts** on received frames (cycle after `FrameRx::done`: the verdict is registered;
+//!   the cycle after that it is applied): an accept appends (the entry goes to the host as a
+//!   record), increments seq, shifts the sender into the history, moves the agreement pointer
+//!   to s − h + 1 and passes the token to the sender's successor; a reject is counted and may
+//!   report an anomaly and halt;
+//! - **turns**: when the token reaches this host it starts `FrameTx` with its next posted
+//!   message, or an empty one (the model's `transmit`, including resending the message in
+//!   flight at the same seq);
+//! - **timer deadlines**: `TokenLost` reports;
+//! - **control operations** from the host software (stop, load an epoch, append repaired
+//!   entries, resume), only while no frame is being received or judged, so that each one
+//!   lands between two frames as it does in the model.
+//!
+//! Boot: after `reset` the core waits for the ring table's boot ring, then passes the token
+//! to the boot holder (with `cold_start`), or halts as a restarted host (without).
+
+use rust_hdl::prelude::*;
+
+/// `status` values.
+pub mod status {
+    pub const RUNNING: u64 = 0;
+    pub const STOPPED: u64 = 1;
+    pub const HALTED: u64 = 2;
+}
+
+/// `rec_kind` values: what a record for the host says.
+pub mod record {
+    /// An accepted entry (seq, epoch, sender, payload) and the agreement pointer after it.
+    pub const ENTRY: u64 = 1;
+    /// The agreement pointer moved without an entry (after a repair).
+    pub const AGREED: u64 = 2;
+    /// An anomaly report.
+    pub const ANOMALY: u64 = 3;
+}
+
+/// Control operations (`ctl_op`).
+pub mod op {
+    pub const NONE: u64 = 0;
+    /// Stop: nothing is accepted, agreed or sent until a load.
+    pub const STOP: u64 = 1;
+    /// Load an epoch: `ctl_epoch`, `ctl_seq` (the log's length), `ctl_holder` (first holder),
+    /// `ctl_ours` (the log holds our in-flight message at its seq).
+    pub const LOAD_EPOCH: u64 = 2;
+    /// Append a repaired entry from `ctl_sender` at the current seq.
+    pub const APPEND: u64 = 3;
+    /// Resume after appends: agree, run, pass the token to `ctl_holder`.
+    pub const RESUME: u64 = 4;
+}
+
+#[derive(LogicBlock)]
+pub struct ProtocolCore {
+    // ---- Clock and boot
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    /// Sampled during reset: boot with the cluster (high) or as a restarted host (low).
+    pub cold_start: Signal<In, Bit>,
+    // ---- A judged frame (FrameRx and AcceptRule, valid while `rx_done`)
+    pub rx_done: Signal<In, Bit>,
+    pub rx_mac_error: Signal<In, Bit>,
+    /// The entry buffer or the record FIFO could not take this frame.
+    pub rx_no_room: Signal<In, Bit>,
+    pub rx_seq: Signal<In, Bits<64>>,
+    pub rx_epoch: Signal<In, Bits<32>>,
+    pub rx_sender: Signal<In, Bits<8>>,
+    pub rx_pay_len: Signal<In, Bits<16>>,
+    pub rx_busy: Signal<In, Bit>,
+    pub acc_accept: Signal<In, Bit>,
+    pub acc_reason: Signal<In, Bits<4>>,
+    pub acc_anomaly: Signal<In, Bit>,
+    pub acc_kind: Signal<In, Bits<3>>,
+    pub acc_halts: Signal<In, Bit>,
+    // ---- Ring table
+    pub ring_lookup_id: Signal<Out, Bits<8>>,
+    /// Position of the looked-up id (the previous cycle's `ring_lookup_id`).
+    pub ring_pos: Signal<In, Bits<8>>,
+    /// Successor of the looked-up id.
+    pub ring_next: Signal<In, Bits<8>>,
+    pub ring_len: Signal<In, Bits<9>>,
+    pub ring_self_pos: Signal<In, Bits<8>>,
+    pub ring_members: Signal<In, Bits<256>>,
+    pub ring_busy: Signal<In, Bit>,
+    // ---- History window
+    pub hist_bitmap: Signal<In, Bits<256>>,
+    pub hist_push: Signal<Out, Bit>,
+    pub hist_push_id: Signal<Out, Bits<8>>,
+    pub hist_clear: Signal<Out, Bit>,
+    // ---- Token timer
+    pub timer_fire: Signal<In, Bit>,
+    pub timer_arm: Signal<Out, Bit>,
+    pub timer_slots: Signal<Out, Bits<9>>,
+    pub timer_stop: Signal<Out, Bit>,
+    // ---- Transmit path
+    pub tx_busy: Signal<In, Bit>,
+    pub head_valid: Signal<In, Bit>,
+    pub tx_start: Signal<Out, Bit>,
+    pub tx_with_post: Signal<Out, Bit>,
+    pub q_commit: Signal<Out, Bit>,
+    // ---- Entry buffer
+    pub buf_commit: Signal<Out, Bit>,
+    pub buf_rewind: Signal<Out, Bit>,
+    // ---- Records for the host (one per cycle at most)
+    pub rec_push: Signal<Out, Bit>,
+    pub rec_kind: Signal<Out, Bits<2>>,
+    /// ENTRY: the entry's seq; ANOMALY: the frame's seq.
+    pub rec_seq: Signal<Out, Bits<64>>,
+    /// ENTRY, AGREED: the agreement pointer; ANOMALY: the local seq.
+    pub rec_agreed: Signal<Out, Bits<64>>,
+    pub rec_epoch: Signal<Out, Bits<32>>,
+    pub rec_sender: Signal<Out, Bits<8>>,
+    pub rec_len: Signal<Out, Bits<16>>,
+    pub rec_anomaly: Signal<Out, Bits<3>>,
+    /// ANOMALY: the report is about a received frame (`rec_seq`, `rec_sender` are its).
+    pub rec_has_frame: Signal<Out, Bit>,
+    pub rec_room: Signal<In, Bit>,
+    // ---- Control operations
+    pub ctl_op: Signal<In, Bits<3>>,
+    pub ctl_epoch: Signal<In, Bits<32>>,
+    pub ctl_seq: Signal<In, Bits<64>>,
+    pub ctl_holder: Signal<In, Bits<8>>,
+    pub ctl_ours: Signal<In, Bit>,
+    pub ctl_sender: Signal<In, Bits<8>>,
+    /// An operation is in progress or must wait: `ctl_op` is taken only while this is low.
+    pub ctl_busy: Signal<Out, Bit>,
+    // ---- State
+    pub status: Signal<Out, Bits<2>>,
+    pub halt_kind: Signal<Out, Bits<3>>,
+    pub halted: Signal<Out, Bit>,
+    pub epoch: Signal<Out, Bits<32>>,
+    pub seq: Signal<Out, Bits<64>>,
+    pub epoch_start: Signal<Out, Bits<64>>,
+    pub agreed: Signal<Out, Bits<64>>,
+    pub holder: Signal<Out, Bits<8>>,
+    pub inflight_valid: Signal<Out, Bit>,
+    pub inflight_seq: Signal<Out, Bits<64>>,
+    pub inflight_post: Signal<Out, Bit>,
+    pub inflight_acceptable: Signal<Out, Bit>,
+    /// The transmit lock holds at the local seq.
+    pub locked: Signal<Out, Bit>,
+    // ---- Events (one cycle each), for the counters and the verdict port
+    pub ev_verdict: Signal<Out, Bit>,
+    pub ev_accept: Signal<Out, Bit>,
+    pub ev_reason: Signal<Out, Bits<4>>,
+    pub ev_anomaly: Signal<Out, Bit>,
+    pub ev_anomaly_kind: Signal<Out, Bits<3>>,
+    pub ev_transmit: Signal<Out, Bit>,
+    pub ev_mac_error: Signal<Out, Bit>,
+    pub ev_overrun: Signal<Out, Bit>,
+    pub ev_record_lost: Signal<Out, Bit>,
+    // ---- Registers
+    status_r: DFF<Bits<2>>,
+    kind_r: DFF<Bits<3>>,
+    epoch_r: DFF<Bits<32>>,
+    seq_r: DFF<Bits<64>>,
+    start_r: DFF<Bits<64>>,
+    agreed_r: DFF<Bits<64>>,
+    holder_r: DFF<Bits<8>>,
+    if_valid: DFF<Bit>,
+    if_seq: DFF<Bits<64>>,
+    if_post: DFF<Bit>,
+    if_acc: DFF<Bit>,
+    // The registered verdict (applied the cycle after `rx_done`).
+    v_valid: DFF<Bit>,
+    v_drop_err: DFF<Bit>,
+    v_drop_room: DFF<Bit>,
+    v_accept: DFF<Bit>,
+    v_reason: DFF<Bits<4>>,
+    v_anomaly: DFF<Bit>,
+    v_kind: DFF<Bits<3>>,
+    v_halts: DFF<Bit>,
+    v_seq: DFF<Bits<64>>,
+    v_epoch: DFF<Bits<32>>,
+    v_sender: DFF<Bits<8>>,
+    v_len: DFF<Bits<16>>,
+    want_tx: DFF<Bit>,
+    lost_pending: DFF<Bit>,
+    /// Control sequencing: 0 idle, 1 boot (wait for the ring), 2 pass-token lookup,
+    /// 3 pass-token apply, 4 cool-down (one idle cycle after every operation).
+    phase: DFF<Bits<3>>,
+    pass_holder: DFF<Bits<8>>,
+    // ---- Combinational helpers
+    self_member: Signal<Local, Bit>,
+    pass_pos: Signal<Local, Bits<9>>,
+    steps: Signal<Local, Bits<9>>,
+    next_seq: Signal<Local, Bits<64>>,
+    agree_to: Signal<Local, Bits<64>>,
+    can_agree: Signal<Local, Bit>,
+    resend: Signal<Local, Bit>,
+    new_acceptable: Signal<Local, Bit>,
+    ctl_free: Signal<Local, Bit>,
+    token_moves: Signal<Local, Bit>,
+    // ---- Elaboration constants
+    host_id: Constant<Bits<8>>,
+    h: Constant<Bits<64>>,
+    boot_epoch: Constant<Bits<32>>,
+    boot_holder: Constant<Bits<8>>,
+    check_history: Constant<Bit>,
+}
+
+impl ProtocolCore {
+    /// The core of host `host_id`, history length `h`, booting in `boot_epoch` with the token
+    /// at `boot_holder`. `check_history` is the sender-not-in-history rule (test-only off).
+    pub fn new(
+        host_id: u8,
+        h: usize,
+        boot_epoch: u32,
+        boot_holder: u8,
+        check_history: bool,
+    ) -> Self {
+        ProtocolCore {
+            clock: Default::default(),
+            reset: Default::default(),
+            cold_start: Default::default(),
+            rx_done: Default::default(),
+            rx_mac_error: Default::default(),
+            rx_no_room: Default::default(),
+            rx_seq: Default::default(),
+            rx_epoch: Default::default(),
+            rx_sender: Default::default(),
+            rx_pay_len: Default::default(),
+            rx_busy: Default::default(),
+            acc_accept: Default::default(),
+            acc_reason: Default::default(),
+            acc_anomaly: Default::default(),
+            acc_kind: Default::default(),
+            acc_halts: Default::default(),
+            ring_lookup_id: Default::default(),
+            ring_pos: Default::default(),
+            ring_next: Default::default(),
+            ring_len: Default::default(),
+            ring_self_pos: Default::default(),
+            ring_members: Default::default(),
+            ring_busy: Default::default(),
+            hist_bitmap: Default::default(),
+            hist_push: Default::default(),
+            hist_push_id: Default::default(),
+            hist_clear: Default::default(),
+            timer_fire: Default::default(),
+            timer_arm: Default::default(),
+            timer_slots: Default::default(),
+            timer_stop: Default::default(),
+            tx_busy: Default::default(),
+            head_valid: Default::default(),
+            tx_start: Default::default(),
+            tx_with_post: Default::default(),
+            q_commit: Default::default(),
+            buf_commit: Default::default(),
+            buf_rewind: Default::default(),
+            rec_push: Default::default(),
+            rec_kind: Default::default(),
+            rec_seq: Default::default(),
+            rec_agreed: Default::default(),
+            rec_epoch: Default::default(),
+            rec_sender: Default::default(),
+            rec_len: Default::default(),
+            rec_anomaly: Default::default(),
+            rec_has_frame: Default::default(),
+            rec_room: Default::default(),
+            ctl_op: Default::default(),
+            ctl_epoch: Default::default(),
+            ctl_seq: Default::default(),
+            ctl_holder: Default::default(),
+            ctl_ours: Default::default(),
+            ctl_sender: Default::default(),
+            ctl_busy: Default::default(),
+            status: Default::default(),
+            halt_kind: Default::default(),
+            halted: Default::default(),
+            epoch: Default::default(),
+            seq: Default::default(),
+            epoch_start: Default::default(),
+            agreed: Default::default(),
+            holder: Default::default(),
+            inflight_valid: Default::default(),
+            inflight_seq: Default::default(),
+            inflight_post: Default::default(),
+            inflight_acceptable: Default::default(),
+            locked: Default::default(),
+            ev_verdict: Default::default(),
+            ev_accept: Default::default(),
+            ev_reason: Default::default(),
+            ev_anomaly: Default::default(),
+            ev_anomaly_kind: Default::default(),
+            ev_transmit: Default::default(),
+            ev_mac_error: Default::default(),
+            ev_overrun: Default::default(),
+            ev_record_lost: Default::default(),
+            status_r: Default::default(),
+            kind_r: Default::default(),
+            epoch_r: Default::default(),
+            seq_r: Default::default(),
+            start_r: Default::default(),
+            agreed_r: Default::default(),
+            holder_r: Default::default(),
+            if_valid: Default::default(),
+            if_seq: Default::default(),
+            if_post: Default::default(),
+            if_acc: Default::default(),
+            v_valid: Default::default(),
+            v_drop_err: Default::default(),
+            v_drop_room: Default::default(),
+            v_accept: Default::default(),
+            v_reason: Default::default(),
+            v_anomaly: Default::default(),
+            v_kind: Default::default(),
+            v_halts: Default::default(),
+            v_seq: Default::default(),
+            v_epoch: Default::default(),
+            v_sender: Default::default(),
+            v_len: Default::default(),
+            want_tx: Default::default(),
+            lost_pending: Default::default(),
+            phase: Default::default(),
+            pass_holder: Default::default(),
+            self_member: Default::default(),
+            pass_pos: Default::default(),
+            steps: Default::default(),
+            next_seq: Default::default(),
+            agree_to: Default::default(),
+            can_agree: Default::default(),
+            resend: Default::default(),
+            new_acceptable: Default::default(),
+            ctl_free: Default::default(),
+            token_moves: Default::default(),
+            host_id: Constant::new((host_id as u64).to_bits()),
+            h: Constant::new((h as u64).to_bits()),
+            boot_epoch: Constant::new((boot_epoch as u64).to_bits()),
+            boot_holder: Constant::new((boot_holder as u64).to_bits()),
+            check_history: Constant::new(check_history),
+        }
+    }
+}
+
+impl Logic for ProtocolCore {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            status_r,
+            kind_r,
+            epoch_r,
+            seq_r,
+            start_r,
+            agreed_r,
+            holder_r,
+            if_valid,
+            if_seq,
+            if_post,
+            if_acc,
+            v_valid,
+            v_drop_err,
+            v_drop_room,
+            v_accept,
+            v_reason,
+            v_anomaly,
+            v_kind,
+            v_halts,
+            v_seq,
+            v_epoch,
+            v_sender,
+            v_len,
+            want_tx,
+            lost_pending,
+            phase,
+            pass_holder
+        );
+        // ---- State out
+        self.status.next = self.status_r.q.val();
+        self.halt_kind.next = self.kind_r.q.val();
+        self.halted.next = self.status_r.q.val() != 0;
+        self.epoch.next = self.epoch_r.q.val();
+        self.seq.next = self.seq_r.q.val();
+        self.epoch_start.next = self.start_r.q.val();
+        self.agreed.next = self.agreed_r.q.val();
+        self.holder.next = self.holder_r.q.val();
+        self.inflight_valid.next = self.if_valid.q.val();
+        self.inflight_seq.next = self.if_seq.q.val();
+        self.inflight_post.next = self.if_post.q.val();
+        self.inflight_acceptable.next = self.if_acc.q.val();
+        self.locked.next = self.if_valid.q.val()
+            & self.if_acc.q.val()
+            & (self.if_seq.q.val() == self.seq_r.q.val());
+        self.self_member.next = self.ring_members.val().get_bit(self.host_id.val().index());
+        // ---- Defaults: no command, no event
+        self.hist_push.next = false;
+        self.hist_push_id.next = self.v_sender.q.val();
+        self.hist_clear.next = false;
+        self.timer_arm.next = false;
+        self.timer_slots.next = self.ring_len.val();
+        self.timer_stop.next = false;
+        self.tx_start.next = false;
+        self.tx_with_post.next = false;
+        self.q_commit.next = false;
+        self.buf_commit.next = false;
+        self.buf_rewind.next = false;
+        self.rec_push.next = false;
+        self.rec_kind.next = 1.into();
+        self.rec_seq.next = self.v_seq.q.val();
+        self.rec_agreed.next = self.agreed_r.q.val();
+        self.rec_epoch.next = self.v_epoch.q.val();
+        self.rec_sender.next = self.v_sender.q.val();
+        self.rec_len.next = self.v_len.q.val();
+        self.rec_anomaly.next = self.v_kind.q.val();
+        self.rec_has_frame.next = true;
+        self.ev_verdict.next = false;
+        self.ev_accept.next = false;
+        self.ev_reason.next = self.v_reason.q.val();
+        self.ev_anomaly.next = false;
+        self.ev_anomaly_kind.next = self.v_kind.q.val();
+        self.ev_transmit.next = false;
+        self.ev_mac_error.next = false;
+        self.ev_overrun.next = false;
+        self.ev_record_lost.next = false;
+        self.v_valid.d.next = false;
+        // ---- Where the token goes: the ring position of the new holder, and how many ring
+        // steps it is from this host (0: this host holds the token).
+        self.ring_lookup_id.next = self.v_sender.q.val();
+        if (self.phase.q.val() == 2) | (self.phase.q.val() == 3) {
+            self.ring_lookup_id.next = self.pass_holder.q.val();
+        }
+        self.pass_pos.next = bit_cast::<9, 8>(self.ring_pos.val()) + 1;
+        if self.pass_pos.val() == self.ring_len.val() {
+            self.pass_pos.next = 0.into();
+        }
+        if self.phase.q.val() == 3 {
+            self.pass_pos.next = bit_cast::<9, 8>(self.ring_pos.val());
+        }
+        self.steps.next = bit_cast::<9, 8>(self.ring_self_pos.val()) - self.pass_pos.val();
+        if bit_cast::<9, 8>(self.ring_self_pos.val()) < self.pass_pos.val() {
+            self.steps.next = bit_cast::<9, 8>(self.ring_self_pos.val()) + self.ring_len.val()
+                - self.pass_pos.val();
+        }
+        // ---- Agreement: with `next_seq` entries, entry next_seq − 1 − h is agreed once the
+        // epoch holds h + 1 entries (so entries before the epoch are agreed with them).
+        self.next_seq.next = self.seq_r.q.val();
+        if self.v_valid.q.val() {
+            self.next_seq.next = self.v_seq.q.val() + 1;
+        }
+        self.can_agree.next = self.next_seq.val() > self.start_r.q.val() + self.h.val();
+        self.agree_to.next = self.next_seq.val() - self.h.val();
+        // ---- Register the verdict on a finished frame
+        if self.rx_done.val() {
+            self.v_valid.d.next = true;
+            self.v_drop_err.d.next = self.rx_mac_error.val();
+            self.v_drop_room.d.next = !self.rx_mac_error.val()
+                & self.rx_no_room.val()
+                & (self.acc_accept.val() | self.acc_anomaly.val());
+            self.v_accept.d.next = self.acc_accept.val();
+            self.v_reason.d.next = self.acc_reason.val();
+            self.v_anomaly.d.next = self.acc_anomaly.val();
+            self.v_kind.d.next = self.acc_kind.val();
+            self.v_halts.d.next = self.acc_halts.val();
+            self.v_seq.d.next = self.rx_seq.val();
+            self.v_epoch.d.next = self.rx_epoch.val();
+            self.v_sender.d.next = self.rx_sender.val();
+            self.v_len.d.next = self.rx_pay_len.val();
+        }
+        // ---- Apply it
+        if self.v_valid.q.val() {
+            if self.v_drop_err.q.val() | self.v_drop_room.q.val() {
+                // As if the frame never arrived.
+                self.buf_rewind.next = true;
+                self.ev_mac_error.next = self.v_drop_err.q.val();
+                self.ev_overrun.next = self.v_drop_room.q.val();
+            } else if self.v_accept.q.val() {
+                self.ev_verdict.next = true;
+                self.ev_accept.next = true;
+                // Our message at this seq is either the one accepted, or it goes back to
+                // the head of the queue (it never left it: only commit pops).
+                if self.if_valid.q.val()
+                    & (self.if_seq.q.val() == self.v_seq.q.val())
+                    & (self.v_sender.q.val() == self.host_id.val())
+                    & self.if_post.q.val()
+                {
+                    self.q_commit.next = true;
+                }
+                self.if_valid.d.next = false;
+                self.seq_r.d.next = self.next_seq.val();
+                self.hist_push.next = true;
+                self.buf_commit.next = true;
+                if self.can_agree.val() & (self.agree_to.val() > self.agreed_r.q.val()) {
+                    self.agreed_r.d.next = self.agree_to.val();
+                    self.rec_agreed.next = self.agree_to.val();
+                }
+                self.rec_push.next = true;
+                self.rec_kind.next = 1.into();
+                // The sender's successor holds the token now.
+                self.holder_r.d.next = self.ring_next.val();
+                if self.self_member.val() {
+                    self.timer_arm.next = true;
+                    if self.steps.val() == 0 {
+                        self.want_tx.d.next = true;
+                    } else {
+                        self.timer_slots.next = self.steps.val();
+                    }
+                } else {
+                    self.timer_stop.next = true;
+                }
+            } else {
+                self.ev_verdict.next = true;
+                self.buf_rewind.next = true;
+                if self.v_anomaly.q.val() {
+                    self.ev_anomaly.next = true;
+                    self.rec_kind.next = 3.into();
+                    self.rec_agreed.next = self.seq_r.q.val();
+                    self.rec_push.next = self.rec_room.val();
+                    self.ev_record_lost.next = !self.rec_room.val();
+                    if self.v_halts.q.val() {
+                        self.status_r.d.next = 2.into();
+                        self.kind_r.d.next = self.v_kind.q.val();
+                        self.timer_stop.next = true;
+                    }
+                }
+            }
+        }
+        // ---- Our turn: send the message in flight again, or the next one
+        self.resend.next = self.if_valid.q.val() & (self.if_seq.q.val() == self.seq_r.q.val());
+        self.new_acceptable.next = !(self.check_history.val()
+            & self.hist_bitmap.val().get_bit(self.host_id.val().index()));
+        if self.want_tx.q.val() & !self.tx_busy.val() {
+            self.want_tx.d.next = false;
+            if self.status_r.q.val() == 0 {
+                self.tx_start.next = true;
+                self.ev_transmit.next = true;
+                if self.resend.val() {
+                    self.tx_with_post.next = self.if_post.q.val();
+                } else {
+                    self.tx_with_post.next = self.new_acceptable.val() & self.head_valid.val();
+                    self.if_valid.d.next = true;
+                    self.if_seq.d.next = self.seq_r.q.val();
+                    self.if_post.d.next = self.new_acceptable.val() & self.head_valid.val();
+                    self.if_acc.d.next = self.new_acceptable.val();
+                }
+            }
+        }
+        // ---- Token lost: report it (a cycle late if a verdict uses the record port now);
+        // a deadline in the cycle the token moves is no loss.
+        self.token_moves.next = (self.v_valid.q.val()
+            & self.v_accept.q.val()
+            & !self.v_drop_err.q.val()
+            & !self.v_drop_room.q.val())
+            | (self.phase.q.val() == 3);
+        if self.timer_fire.val() & (self.status_r.q.val() == 0) & !self.token_moves.val() {
+            if self.v_valid.q.val() {
+                self.lost_pending.d.next = true;
+            } else {
+                self.lost_pending.d.next = false;
+                self.ev_anomaly.next = true;
+                self.ev_anomaly_kind.next = 5.into();
+                self.rec_push.next = self.rec_room.val();
+                self.ev_record_lost.next = !self.rec_room.val();
+                self.rec_kind.next = 3.into();
+                self.rec_anomaly.next = 5.into();
+                self.rec_agreed.next = self.seq_r.q.val();
+                self.rec_has_frame.next = false;
+                self.rec_seq.next = 0.into();
+                self.rec_sender.next = 0.into();
+            }
+        }
+        if self.lost_pending.q.val() & !self.v_valid.q.val() {
+            self.lost_pending.d.next = false;
+            if self.status_r.q.val() == 0 {
+                self.ev_anomaly.next = true;
+                self.ev_anomaly_kind.next = 5.into();
+                self.rec_push.next = self.rec_room.val();
+                self.ev_record_lost.next = !self.rec_room.val();
+                self.rec_kind.next = 3.into();
+                self.rec_anomaly.next = 5.into();
+                self.rec_agreed.next = self.seq_r.q.val();
+                self.rec_has_frame.next = false;
+                self.rec_seq.next = 0.into();
+                self.rec_sender.next = 0.into();
+            }
+        }
+        // ---- Control operations, between frames only
+        self.ctl_free.next = !self.rx_busy.val()
+            & !self.rx_done.val()
+            & !self.v_valid.q.val()
+            & !self.want_tx.q.val()
+            & !self.lost_pending.q.val()
+            & (self.phase.q.val() == 0);
+        self.ctl_busy.next = !self.ctl_free.val();
+        if self.ctl_free.val() {
+            if self.ctl_op.val() == 1 {
+                if self.status_r.q.val() == 0 {
+                    self.status_r.d.next = 1.into();
+                    self.timer_stop.next = true;
+                }
+                self.phase.d.next = 4.into();
+            } else if self.ctl_op.val() == 2 {
+                if self.if_valid.q.val() & self.ctl_ours.val() & self.if_post.q.val() {
+                    self.q_commit.next = true;
+                }
+                self.if_valid.d.next = false;
+                self.epoch_r.d.next = self.ctl_epoch.val();
+                self.seq_r.d.next = self.ctl_seq.val();
+                self.start_r.d.next = self.ctl_seq.val();
+                self.hist_clear.next = true;
+                self.status_r.d.next = 0.into();
+                self.pass_holder.d.next = self.ctl_holder.val();
+                self.phase.d.next = 2.into();
+            } else if self.ctl_op.val() == 3 {
+                if !self.seq_r.q.val().all() {
+                    if self.if_valid.q.val()
+                        & (self.if_seq.q.val() == self.seq_r.q.val())
+                        & (self.ctl_sender.val() == self.host_id.val())
+                        & self.if_post.q.val()
+                    {
+                        self.q_commit.next = true;
+                    }
+                    self.if_valid.d.next = false;
+                    if self.seq_r.q.val() >= self.start_r.q.val() {
+                        self.hist_push.next = true;
+                        self.hist_push_id.next = self.ctl_sender.val();
+                    }
+                    self.seq_r.d.next = self.seq_r.q.val() + 1;
+                }
+                self.phase.d.next = 4.into();
+            } else if self.ctl_op.val() == 4 {
+                if self.can_agree.val() & (self.agree_to.val() > self.agreed_r.q.val()) {
+                    self.agreed_r.d.next = self.agree_to.val();
+                    self.rec_push.next = true;
+                    self.rec_kind.next = 2.into();
+                    self.rec_agreed.next = self.agree_to.val();
+                }
+                self.status_r.d.next = 0.into();
+                self.pass_holder.d.next = self.ctl_holder.val();
+                self.phase.d.next = 2.into();
+            }
+        }
+        // ---- Sequencing: boot, pass-token lookup and apply, cool-down
+        if self.phase.q.val() == 1 {
+            if !self.ring_busy.val() {
+                if self.status_r.q.val() == 0 {
+                    self.pass_holder.d.next = self.boot_holder.val();
+                    self.phase.d.next = 2.into();
+                } else {
+                    self.ev_anomaly.next = true;
+                    self.ev_anomaly_kind.next = 4.into();
+                    self.phase.d.next = 0.into();
+                }
+            }
+        } else if self.phase.q.val() == 2 {
+            self.phase.d.next = 3.into();
+        } else if self.phase.q.val() == 3 {
+            self.holder_r.d.next = self.pass_holder.q.val();
+            if self.self_member.val() {
+                self.timer_arm.next = true;
+                if self.steps.val() == 0 {
+                    self.want_tx.d.next = true;
+                } else {
+                    self.timer_slots.next = self.steps.val();
+                }
+            } else {
+                self.timer_stop.next = true;
+            }
+            self.phase.d.next = 4.into();
+        } else if self.phase.q.val() == 4 {
+            self.phase.d.next = 0.into();
+        }
+        // ---- Reset: boot state; the boot ring loads meanwhile
+        if self.reset.val() {
+            self.status_r.d.next = 0.into();
+            self.kind_r.d.next = 0.into();
+            if !self.cold_start.val() {
+                self.status_r.d.next = 2.into();
+                self.kind_r.d.next = 4.into();
+            }
+            self.epoch_r.d.next = self.boot_epoch.val();
+            self.seq_r.d.next = 0.into();
+            self.start_r.d.next = 0.into();
+            self.agreed_r.d.next = 0.into();
+            self.holder_r.d.next = self.boot_holder.val();
+            self.if_valid.d.next = false;
+            self.v_valid.d.next = false;
+            self.want_tx.d.next = false;
+            self.lost_pending.d.next = false;
+            self.phase.d.next = 1.into();
+            self.pass_holder.d.next = self.boot_holder.val();
+            self.timer_stop.next = true;
+            self.hist_clear.next = true;
+        }
+    }
+}
