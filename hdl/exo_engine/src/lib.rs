@@ -3,6 +3,10 @@
 //! See `docs/engine.md` for the block diagram, the host interface and the figures.
 
 pub mod accept_rule;
+pub mod control_port;
+pub mod counters;
+pub mod deliver;
+pub mod entry_buffer;
 pub mod frame_rx;
 pub mod frame_tx;
 pub mod history_window;

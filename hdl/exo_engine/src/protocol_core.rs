@@ -127,6 +127,9 @@ pub struct ProtocolCore {
     pub ctl_sender: Signal<In, Bits<8>>,
     /// An operation is in progress or must wait: `ctl_op` is taken only while this is low.
     pub ctl_busy: Signal<Out, Bit>,
+    /// No frame is being received or judged, nothing waits to be sent, no operation runs:
+    /// the control port may use the ring table's and history's read ports.
+    pub quiet: Signal<Out, Bit>,
     // ---- State
     pub status: Signal<Out, Bits<2>>,
     pub halt_kind: Signal<Out, Bits<3>>,
@@ -268,6 +271,7 @@ impl ProtocolCore {
             ctl_ours: Default::default(),
             ctl_sender: Default::default(),
             ctl_busy: Default::default(),
+            quiet: Default::default(),
             status: Default::default(),
             halt_kind: Default::default(),
             halted: Default::default(),
@@ -420,7 +424,7 @@ impl Logic for ProtocolCore {
         self.v_valid.d.next = false;
         // ---- Where the token goes: the ring position of the new holder, and how many ring
         // steps it is from this host (0: this host holds the token).
-        self.ring_lookup_id.next = self.v_sender.q.val();
+        self.ring_lookup_id.next = self.rx_sender.val();
         if (self.phase.q.val() == 2) | (self.phase.q.val() == 3) {
             self.ring_lookup_id.next = self.pass_holder.q.val();
         }
@@ -586,6 +590,7 @@ impl Logic for ProtocolCore {
             & !self.lost_pending.q.val()
             & (self.phase.q.val() == 0);
         self.ctl_busy.next = !self.ctl_free.val();
+        self.quiet.next = self.ctl_free.val();
         if self.ctl_free.val() {
             if self.ctl_op.val() == 1 {
                 if self.status_r.q.val() == 0 {

@@ -1,0 +1,250 @@
+//! `Deliver`: the stream of records from the engine to the host.
+//!
+//! The protocol core pushes one record descriptor per event into a 16-deep FIFO; this block
+//! turns each into a record on the host stream (a `FrameTxOut`: one record per frame, `last`
+//! on its final byte, backpressure through `ready`). Entry payloads are read from the
+//! `EntryBuffer` and released when their record has left. Records, byte by byte (big-endian;
+//! `host_if::Record` is the software definition and the tests decode with it):
+//!
+//! | kind | bytes |
+//! |------|-------|
+//! | entry (1) | `01`, seq (8), epoch (4), sender (1), agreed (8), payload length (2), payload |
+//! | agreed (2) | `02`, agreed (8) |
+//! | anomaly (3) | `03`, kind (1), flags (1: bit 0 = about a frame), local seq (8), frame seq (8), sender (1) |
+//!
+//! `agreed` is the agreement pointer after the event: entries below it are agreed.
+//! `room` is low when fewer than two descriptors fit, so that a frame's verdict and a timer
+//! report arriving together never find the FIFO full.
+
+use rust_hdl::prelude::*;
+
+use exo_hdl_common::stream::FrameTxOut;
+
+/// Record header lengths in bytes, by kind (entry, agreed, anomaly).
+pub const ENTRY_HEADER_LEN: u64 = 24;
+pub const AGREED_LEN: u64 = 9;
+pub const ANOMALY_LEN: u64 = 20;
+
+/// Descriptor bit layout: kind 2, seq 64, agreed 64, epoch 32, sender 8, len 16, anomaly 3,
+/// has_frame 1, base 12.
+const DESC_BITS: usize = 202;
+
+#[derive(LogicBlock)]
+pub struct Deliver {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    // ---- Descriptors from the protocol core
+    pub push: Signal<In, Bit>,
+    pub kind: Signal<In, Bits<2>>,
+    pub seq: Signal<In, Bits<64>>,
+    pub agreed: Signal<In, Bits<64>>,
+    pub epoch: Signal<In, Bits<32>>,
+    pub sender: Signal<In, Bits<8>>,
+    pub len: Signal<In, Bits<16>>,
+    pub anomaly: Signal<In, Bits<3>>,
+    pub has_frame: Signal<In, Bit>,
+    /// Entry records: address of the payload in the entry buffer.
+    pub base: Signal<In, Bits<12>>,
+    pub room: Signal<Out, Bit>,
+    // ---- Entry buffer read side
+    pub buf_addr: Signal<Out, Bits<12>>,
+    pub buf_data: Signal<In, Bits<8>>,
+    pub buf_release: Signal<Out, Bit>,
+    pub buf_release_len: Signal<Out, Bits<13>>,
+    // ---- Records to the host
+    pub host: FrameTxOut,
+    // ---- Internals
+    fifo: SynchronousFIFO<Bits<DESC_BITS>, 4, 5, 1>,
+    count: DFF<Bits<5>>,
+    /// After a reset: drop whatever descriptors the FIFO still holds.
+    flushing: DFF<Bit>,
+    active: DFF<Bit>,
+    /// Header bytes still to send, the next one in the top 8 bits of `header`.
+    header: DFF<Bits<192>>,
+    header_left: DFF<Bits<5>>,
+    pay_left: DFF<Bits<16>>,
+    pay_len: DFF<Bits<16>>,
+    pay_addr: DFF<Bits<12>>,
+    desc: Signal<Local, Bits<DESC_BITS>>,
+    d_kind: Signal<Local, Bits<2>>,
+    d_seq: Signal<Local, Bits<64>>,
+    d_agreed: Signal<Local, Bits<64>>,
+    d_epoch: Signal<Local, Bits<32>>,
+    d_sender: Signal<Local, Bits<8>>,
+    d_len: Signal<Local, Bits<16>>,
+    d_anomaly: Signal<Local, Bits<3>>,
+    d_has_frame: Signal<Local, Bit>,
+    d_base: Signal<Local, Bits<12>>,
+    moved: Signal<Local, Bit>,
+    popped: Signal<Local, Bit>,
+    in_header: Signal<Local, Bit>,
+}
+
+impl Default for Deliver {
+    fn default() -> Self {
+        Deliver {
+            clock: Default::default(),
+            reset: Default::default(),
+            push: Default::default(),
+            kind: Default::default(),
+            seq: Default::default(),
+            agreed: Default::default(),
+            epoch: Default::default(),
+            sender: Default::default(),
+            len: Default::default(),
+            anomaly: Default::default(),
+            has_frame: Default::default(),
+            base: Default::default(),
+            room: Default::default(),
+            buf_addr: Default::default(),
+            buf_data: Default::default(),
+            buf_release: Default::default(),
+            buf_release_len: Default::default(),
+            host: Default::default(),
+            fifo: Default::default(),
+            count: Default::default(),
+            flushing: Default::default(),
+            active: Default::default(),
+            header: Default::default(),
+            header_left: Default::default(),
+            pay_left: Default::default(),
+            pay_len: Default::default(),
+            pay_addr: Default::default(),
+            desc: Default::default(),
+            d_kind: Default::default(),
+            d_seq: Default::default(),
+            d_agreed: Default::default(),
+            d_epoch: Default::default(),
+            d_sender: Default::default(),
+            d_len: Default::default(),
+            d_anomaly: Default::default(),
+            d_has_frame: Default::default(),
+            d_base: Default::default(),
+            moved: Default::default(),
+            popped: Default::default(),
+            in_header: Default::default(),
+        }
+    }
+}
+
+impl Logic for Deliver {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            count,
+            active,
+            header,
+            header_left,
+            pay_left,
+            pay_len,
+            pay_addr
+        );
+        self.fifo.clock.next = self.clock.val();
+        // ---- Descriptors in
+        self.fifo.data_in.next = bit_cast::<202, 2>(self.kind.val())
+            | (bit_cast::<202, 64>(self.seq.val()) << 2)
+            | (bit_cast::<202, 64>(self.agreed.val()) << 66)
+            | (bit_cast::<202, 32>(self.epoch.val()) << 130)
+            | (bit_cast::<202, 8>(self.sender.val()) << 162)
+            | (bit_cast::<202, 16>(self.len.val()) << 170)
+            | (bit_cast::<202, 3>(self.anomaly.val()) << 186)
+            | (bit_cast::<202, 1>(self.has_frame.val().into()) << 189)
+            | (bit_cast::<202, 12>(self.base.val()) << 190);
+        self.fifo.write.next = self.push.val();
+        self.room.next = self.count.q.val() < 15;
+        // ---- The head descriptor's fields
+        self.desc.next = self.fifo.data_out.val();
+        self.d_kind.next = self.desc.val().get_bits::<2>(0);
+        self.d_seq.next = self.desc.val().get_bits::<64>(2);
+        self.d_agreed.next = self.desc.val().get_bits::<64>(66);
+        self.d_epoch.next = self.desc.val().get_bits::<32>(130);
+        self.d_sender.next = self.desc.val().get_bits::<8>(162);
+        self.d_len.next = self.desc.val().get_bits::<16>(170);
+        self.d_anomaly.next = self.desc.val().get_bits::<3>(186);
+        self.d_has_frame.next = self.desc.val().get_bit(189);
+        self.d_base.next = self.desc.val().get_bits::<12>(190);
+        // ---- Stream out: header bytes from the shift register, then payload from the buffer
+        self.in_header.next = self.header_left.q.val().any();
+        self.host.valid.next = self.active.q.val();
+        self.host.error.next = false;
+        self.host.data.next = self.header.q.val().get_bits::<8>(184);
+        if !self.in_header.val() {
+            self.host.data.next = self.buf_data.val();
+        }
+        self.host.last.next =
+            (self.in_header.val() & (self.header_left.q.val() == 1) & !self.pay_left.q.val().any())
+                | (!self.in_header.val() & (self.pay_left.q.val() == 1));
+        self.moved.next = self.active.q.val() & self.host.ready.val();
+        // The buffer is read one byte ahead: the address moves with each payload beat.
+        self.buf_addr.next = self.pay_addr.q.val();
+        if self.moved.val() & !self.in_header.val() {
+            self.buf_addr.next = self.pay_addr.q.val() + 1;
+        }
+        self.buf_release.next = false;
+        self.buf_release_len.next = bit_cast::<13, 16>(self.pay_len.q.val());
+        if self.moved.val() {
+            if self.in_header.val() {
+                self.header.d.next = self.header.q.val() << 8;
+                self.header_left.d.next = self.header_left.q.val() - 1;
+            } else {
+                self.pay_left.d.next = self.pay_left.q.val() - 1;
+                self.pay_addr.d.next = self.pay_addr.q.val() + 1;
+            }
+            if self.host.last.val() {
+                self.active.d.next = false;
+                self.buf_release.next = self.pay_len.q.val().any();
+            }
+        }
+        // ---- Next record: load the head descriptor when idle
+        self.popped.next = !self.active.q.val() & !self.fifo.empty.val() & !self.flushing.q.val();
+        self.fifo.read.next = self.popped.val();
+        if self.flushing.q.val() {
+            self.fifo.read.next = !self.fifo.empty.val();
+            self.flushing.d.next = !self.fifo.empty.val();
+        }
+        if self.popped.val() {
+            self.active.d.next = true;
+            self.pay_addr.d.next = self.d_base.val();
+            self.pay_left.d.next = 0.into();
+            self.pay_len.d.next = 0.into();
+            if self.d_kind.val() == 1 {
+                self.header.d.next = (bit_cast::<192, 8>(1.into()) << 184)
+                    | (bit_cast::<192, 64>(self.d_seq.val()) << 120)
+                    | (bit_cast::<192, 32>(self.d_epoch.val()) << 88)
+                    | (bit_cast::<192, 8>(self.d_sender.val()) << 80)
+                    | (bit_cast::<192, 64>(self.d_agreed.val()) << 16)
+                    | bit_cast::<192, 16>(self.d_len.val());
+                self.header_left.d.next = 24.into();
+                self.pay_left.d.next = self.d_len.val();
+                self.pay_len.d.next = self.d_len.val();
+            } else if self.d_kind.val() == 2 {
+                self.header.d.next = (bit_cast::<192, 8>(2.into()) << 184)
+                    | (bit_cast::<192, 64>(self.d_agreed.val()) << 120);
+                self.header_left.d.next = 9.into();
+            } else {
+                self.header.d.next = (bit_cast::<192, 8>(3.into()) << 184)
+                    | (bit_cast::<192, 3>(self.d_anomaly.val()) << 176)
+                    | (bit_cast::<192, 1>(self.d_has_frame.val().into()) << 168)
+                    | (bit_cast::<192, 64>(self.d_agreed.val()) << 104)
+                    | (bit_cast::<192, 64>(self.d_seq.val()) << 40)
+                    | (bit_cast::<192, 8>(self.d_sender.val()) << 32);
+                self.header_left.d.next = 20.into();
+            }
+        }
+        // ---- Occupancy, for `room`
+        if self.push.val() & !self.popped.val() {
+            self.count.d.next = self.count.q.val() + 1;
+        } else if !self.push.val() & self.popped.val() {
+            self.count.d.next = self.count.q.val() - 1;
+        }
+        if self.reset.val() {
+            self.flushing.d.next = true;
+            self.active.d.next = false;
+            self.count.d.next = 0.into();
+            self.header_left.d.next = 0.into();
+            self.pay_left.d.next = 0.into();
+        }
+    }
+}

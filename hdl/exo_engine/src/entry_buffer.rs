@@ -1,0 +1,91 @@
+//! `EntryBuffer`: payloads of received frames, kept until the host has taken them.
+//!
+//! A frame's payload is written as it arrives, before anyone knows whether it will be
+//! accepted; the verdict then either commits it (it becomes part of an entry record) or
+//! rewinds the write pointer over it. The buffer is a 4 KiB ring of block RAM with three
+//! pointers, each one bit wider than the address so that full and empty differ:
+//! `wr` (next byte written), `base` (start of the frame being received: everything before it
+//! is committed), and `rd` (oldest byte the host has not taken). A payload that does not fit
+//! sets `overrun`; the protocol core then drops the frame as if it had been lost.
+
+use crate::params::RX_BUFFER_ADDR_BITS;
+use rust_hdl::prelude::*;
+
+const _: () = assert!(RX_BUFFER_ADDR_BITS == 12);
+
+#[derive(LogicBlock, Default)]
+pub struct EntryBuffer {
+    pub clock: Signal<In, Clock>,
+    /// Synchronous: empty.
+    pub reset: Signal<In, Bit>,
+    // ---- Write side (FrameRx, ProtocolCore)
+    /// Pulse with the first beat of a frame: its payload will start at `base`.
+    pub begin: Signal<In, Bit>,
+    pub wr_valid: Signal<In, Bit>,
+    pub wr_data: Signal<In, Bits<8>>,
+    /// Pulse: the frame is accepted; its payload stays until released.
+    pub commit: Signal<In, Bit>,
+    /// Pulse: the frame is dropped; its bytes are free again.
+    pub rewind: Signal<In, Bit>,
+    /// The frame being received did not fit.
+    pub overrun: Signal<Out, Bit>,
+    /// Address of the current frame's first payload byte.
+    pub base: Signal<Out, Bits<12>>,
+    // ---- Read side (Deliver)
+    pub rd_addr: Signal<In, Bits<12>>,
+    /// Registered: the byte at the previous cycle's `rd_addr`.
+    pub rd_data: Signal<Out, Bits<8>>,
+    /// Pulse: the host has taken `release_len` bytes from the oldest end.
+    pub release: Signal<In, Bit>,
+    pub release_len: Signal<In, Bits<13>>,
+    // ---- Internals
+    ram: RAM<Bits<8>, 12>,
+    wr: DFF<Bits<13>>,
+    base_r: DFF<Bits<13>>,
+    rd: DFF<Bits<13>>,
+    over: DFF<Bit>,
+    used: Signal<Local, Bits<13>>,
+}
+
+impl Logic for EntryBuffer {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, wr, base_r, rd, over);
+        self.ram.read_clock.next = self.clock.val();
+        self.ram.write_clock.next = self.clock.val();
+        self.ram.read_address.next = self.rd_addr.val();
+        self.rd_data.next = self.ram.read_data.val();
+        self.ram.write_address.next = self.wr.q.val().get_bits::<12>(0);
+        self.ram.write_data.next = self.wr_data.val();
+        self.ram.write_enable.next = false;
+        self.overrun.next = self.over.q.val();
+        self.base.next = self.base_r.q.val().get_bits::<12>(0);
+        self.used.next = self.wr.q.val() - self.rd.q.val();
+        if self.begin.val() {
+            self.wr.d.next = self.base_r.q.val();
+            self.over.d.next = false;
+        } else if self.wr_valid.val() {
+            if self.used.val().get_bit(12) | self.over.q.val() {
+                self.over.d.next = true;
+            } else {
+                self.ram.write_enable.next = true;
+                self.wr.d.next = self.wr.q.val() + 1;
+            }
+        }
+        if self.commit.val() {
+            self.base_r.d.next = self.wr.q.val();
+        }
+        if self.rewind.val() {
+            self.wr.d.next = self.base_r.q.val();
+        }
+        if self.release.val() {
+            self.rd.d.next = self.rd.q.val() + self.release_len.val();
+        }
+        if self.reset.val() {
+            self.wr.d.next = 0.into();
+            self.base_r.d.next = 0.into();
+            self.rd.d.next = 0.into();
+            self.over.d.next = false;
+        }
+    }
+}
