@@ -57,6 +57,8 @@ const SLOT_BITS: usize = 6;
 const _: () = assert!(1 << SLOT_BITS == QUEUE_SLOTS);
 const _: () = assert!(QUEUE_SLOTS < 1 << DEPTH_BITS);
 const _: () = assert!(QUEUE_ADDR_BITS == 12 && QUEUE_BYTES == 4096);
+// Any max_payload that fits LEN_BITS leaves QUEUE_BYTES − max_payload ≥ 0 (the `max_used` bound).
+const _: () = assert!(1 << LEN_BITS <= QUEUE_BYTES);
 
 /// Where the parser is inside a post.
 #[derive(Copy, Clone, Debug, PartialEq, LogicState)]
