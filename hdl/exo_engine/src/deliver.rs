@@ -134,6 +134,7 @@ impl Logic for Deliver {
             self,
             clock,
             count,
+            flushing,
             active,
             header,
             header_left,

@@ -20,7 +20,7 @@ pub struct EntryBuffer {
     pub reset: Signal<In, Bit>,
     // ---- Write side (FrameRx, ProtocolCore)
     /// Pulse with the first beat of a frame: its payload will start at `base`.
-    pub begin: Signal<In, Bit>,
+    pub frame_begin: Signal<In, Bit>,
     pub wr_valid: Signal<In, Bit>,
     pub wr_data: Signal<In, Bits<8>>,
     /// Pulse: the frame is accepted; its payload stays until released.
@@ -36,8 +36,8 @@ pub struct EntryBuffer {
     /// Registered: the byte at the previous cycle's `rd_addr`.
     pub rd_data: Signal<Out, Bits<8>>,
     /// Pulse: the host has taken `release_len` bytes from the oldest end.
-    pub release: Signal<In, Bit>,
-    pub release_len: Signal<In, Bits<13>>,
+    pub free: Signal<In, Bit>,
+    pub free_len: Signal<In, Bits<13>>,
     // ---- Internals
     ram: RAM<Bits<8>, 12>,
     wr: DFF<Bits<13>>,
@@ -61,11 +61,11 @@ impl Logic for EntryBuffer {
         self.overrun.next = self.over.q.val();
         self.base.next = self.base_r.q.val().get_bits::<12>(0);
         self.used.next = self.wr.q.val() - self.rd.q.val();
-        if self.begin.val() {
+        if self.frame_begin.val() {
             self.wr.d.next = self.base_r.q.val();
             self.over.d.next = false;
         } else if self.wr_valid.val() {
-            if self.used.val().get_bit(12) | self.over.q.val() {
+            if (self.used.val() == 4096) | self.over.q.val() {
                 self.over.d.next = true;
             } else {
                 self.ram.write_enable.next = true;
@@ -78,8 +78,8 @@ impl Logic for EntryBuffer {
         if self.rewind.val() {
             self.wr.d.next = self.base_r.q.val();
         }
-        if self.release.val() {
-            self.rd.d.next = self.rd.q.val() + self.release_len.val();
+        if self.free.val() {
+            self.rd.d.next = self.rd.q.val() + self.free_len.val();
         }
         if self.reset.val() {
             self.wr.d.next = 0.into();

@@ -69,8 +69,6 @@ pub struct FrameRx {
     pub hist_len: Signal<Out, Bits<8>>,
     pub seq: Signal<Out, Bits<64>>,
     pub pay_len: Signal<Out, Bits<16>>,
-    /// Frame length in bytes (saturates at 2047).
-    pub frame_len: Signal<Out, Bits<11>>,
     // ---- Internals
     pos: DFF<Bits<11>>,
     len_r: DFF<Bits<11>>,
@@ -150,7 +148,6 @@ impl FrameRx {
             hist_len: Default::default(),
             seq: Default::default(),
             pay_len: Default::default(),
-            frame_len: Default::default(),
             pos: Default::default(),
             len_r: Default::default(),
             in_frame: Default::default(),
@@ -234,7 +231,6 @@ impl Logic for FrameRx {
             }
             if !self.in_frame.q.val() {
                 // First beat: a new frame starts at position 0.
-                self.pos.d.next = 1.into();
                 self.in_frame.d.next = true;
                 self.dst_ok.d.next = self.rx.data.val() == 0xff;
                 self.hcount.d.next = 0.into();
@@ -243,13 +239,8 @@ impl Logic for FrameRx {
                 self.plen_r.d.next = 0.into();
                 self.bad_id.d.next = false;
                 self.hist_ok.d.next = true;
-            } else {
-                if self.pos.q.val() != 2047 {
-                    self.pos.d.next = self.pos.q.val() + 1;
-                }
-                if self.pos.q.val() < self.o_ethertype.val() {
-                    self.dst_ok.d.next = self.dst_ok.q.val() & (self.rx.data.val() == 0xff);
-                }
+            } else if self.pos.q.val() < self.o_src.val() {
+                self.dst_ok.d.next = self.dst_ok.q.val() & (self.rx.data.val() == 0xff);
             }
             // Header fields, big-endian on the wire.
 
@@ -332,7 +323,6 @@ impl Logic for FrameRx {
         self.hist_len.next = self.hlen_r.q.val();
         self.seq.next = self.seq_r.q.val();
         self.pay_len.next = self.plen_r.q.val();
-        self.frame_len.next = self.len_r.q.val();
         self.invalid_id.next = self.bad_id.q.val();
         self.hist_match.next =
             self.hist_ok.q.val() & (self.hlen_r.q.val() == self.local_hist_len.val());

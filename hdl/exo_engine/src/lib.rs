@@ -7,13 +7,16 @@ pub mod control_port;
 pub mod counters;
 pub mod deliver;
 pub mod entry_buffer;
+pub mod exo_engine;
 pub mod frame_rx;
 pub mod frame_tx;
 pub mod history_window;
+pub mod host_if;
 pub mod params;
 pub mod post_queue;
 pub mod protocol_core;
 pub mod ring_table;
 pub mod token_timer;
 
-pub use params::{EngineParams, ParamError};
+pub use exo_engine::{design, ExoEngine};
+pub use params::{EngineParams, ParamError, Rules};

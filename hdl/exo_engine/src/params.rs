@@ -46,6 +46,27 @@ pub struct EngineParams {
     pub max_posted: usize,
     /// Token timeout in clock cycles (1 to 2^24 − 1).
     pub token_timeout_cycles: u32,
+    /// The safety rules. Both are on in every real engine; tests switch one off to show
+    /// that the co-simulation catches a broken engine.
+    pub rules: Rules,
+}
+
+/// The accept rule's two safety checks (the golden model's `Rules`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rules {
+    /// Reject a message whose sender is in the history.
+    pub sender_not_in_history: bool,
+    /// Accept only our own message at a seq where we sent an acceptable one.
+    pub transmit_lock: bool,
+}
+
+impl Default for Rules {
+    fn default() -> Rules {
+        Rules {
+            sender_not_in_history: true,
+            transmit_lock: true,
+        }
+    }
 }
 
 /// A parameter the hardware cannot take.
@@ -80,6 +101,7 @@ impl EngineParams {
             max_payload: wire::max_payload(h.min(wire::MAX_HISTORY)),
             max_posted: 16,
             token_timeout_cycles: DEFAULT_TOKEN_TIMEOUT_CYCLES,
+            rules: Rules::default(),
         }
     }
 

@@ -72,6 +72,8 @@ pub struct ProtocolCore {
     pub rx_busy: Signal<In, Bit>,
     pub acc_accept: Signal<In, Bit>,
     pub acc_reason: Signal<In, Bits<4>>,
+    /// For malformed frames: which decode check failed (`frame_rx::malformed`).
+    pub rx_detail: Signal<In, Bits<4>>,
     pub acc_anomaly: Signal<In, Bit>,
     pub acc_kind: Signal<In, Bits<3>>,
     pub acc_halts: Signal<In, Bit>,
@@ -149,6 +151,7 @@ pub struct ProtocolCore {
     pub ev_verdict: Signal<Out, Bit>,
     pub ev_accept: Signal<Out, Bit>,
     pub ev_reason: Signal<Out, Bits<4>>,
+    pub ev_detail: Signal<Out, Bits<4>>,
     pub ev_anomaly: Signal<Out, Bit>,
     pub ev_anomaly_kind: Signal<Out, Bits<3>>,
     pub ev_transmit: Signal<Out, Bit>,
@@ -173,6 +176,7 @@ pub struct ProtocolCore {
     v_drop_room: DFF<Bit>,
     v_accept: DFF<Bit>,
     v_reason: DFF<Bits<4>>,
+    v_detail: DFF<Bits<4>>,
     v_anomaly: DFF<Bit>,
     v_kind: DFF<Bits<3>>,
     v_halts: DFF<Bit>,
@@ -229,6 +233,7 @@ impl ProtocolCore {
             rx_busy: Default::default(),
             acc_accept: Default::default(),
             acc_reason: Default::default(),
+            rx_detail: Default::default(),
             acc_anomaly: Default::default(),
             acc_kind: Default::default(),
             acc_halts: Default::default(),
@@ -288,6 +293,7 @@ impl ProtocolCore {
             ev_verdict: Default::default(),
             ev_accept: Default::default(),
             ev_reason: Default::default(),
+            ev_detail: Default::default(),
             ev_anomaly: Default::default(),
             ev_anomaly_kind: Default::default(),
             ev_transmit: Default::default(),
@@ -310,6 +316,7 @@ impl ProtocolCore {
             v_drop_room: Default::default(),
             v_accept: Default::default(),
             v_reason: Default::default(),
+            v_detail: Default::default(),
             v_anomaly: Default::default(),
             v_kind: Default::default(),
             v_halts: Default::default(),
@@ -362,6 +369,7 @@ impl Logic for ProtocolCore {
             v_drop_room,
             v_accept,
             v_reason,
+            v_detail,
             v_anomaly,
             v_kind,
             v_halts,
@@ -415,6 +423,7 @@ impl Logic for ProtocolCore {
         self.ev_verdict.next = false;
         self.ev_accept.next = false;
         self.ev_reason.next = self.v_reason.q.val();
+        self.ev_detail.next = self.v_detail.q.val();
         self.ev_anomaly.next = false;
         self.ev_anomaly_kind.next = self.v_kind.q.val();
         self.ev_transmit.next = false;
@@ -457,6 +466,7 @@ impl Logic for ProtocolCore {
                 & (self.acc_accept.val() | self.acc_anomaly.val());
             self.v_accept.d.next = self.acc_accept.val();
             self.v_reason.d.next = self.acc_reason.val();
+            self.v_detail.d.next = self.rx_detail.val();
             self.v_anomaly.d.next = self.acc_anomaly.val();
             self.v_kind.d.next = self.acc_kind.val();
             self.v_halts.d.next = self.acc_halts.val();

@@ -31,7 +31,6 @@ pub struct TokenTimer {
     pub timeout: Signal<Out, Bits<24>>,
     /// One cycle at every deadline.
     pub fire: Signal<Out, Bit>,
-    pub armed: Signal<Out, Bit>,
     default_timeout: Constant<Bits<24>>,
     armed_r: DFF<Bit>,
     prescale: DFF<Bits<24>>,
@@ -54,7 +53,6 @@ impl TokenTimer {
             timeout_in: Default::default(),
             timeout: Default::default(),
             fire: Default::default(),
-            armed: Default::default(),
             default_timeout: Constant::new((cycles as u64).to_bits()),
             armed_r: Default::default(),
             prescale: Default::default(),
@@ -69,7 +67,6 @@ impl Logic for TokenTimer {
     fn update(&mut self) {
         dff_setup!(self, clock, armed_r, prescale, slots_left, timeout_r);
         self.timeout.next = self.timeout_r.q.val();
-        self.armed.next = self.armed_r.q.val();
         self.fire.next = false;
         if self.armed_r.q.val() {
             if self.prescale.q.val() == self.timeout_r.q.val() - 1 {
