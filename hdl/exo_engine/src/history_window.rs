@@ -146,7 +146,7 @@ impl Logic for HistoryWindow {
 mod tests {
     use super::*;
     use exo_hdl_common::sim::{cycle, settle, test_seed};
-    use exo_proto::model::history::History;
+    use exo_proto::model::History;
     use exo_proto::rng::Rng;
     use exo_proto::HostId;
 

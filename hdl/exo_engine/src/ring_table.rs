@@ -149,7 +149,7 @@ impl Logic for RingTable {
 mod tests {
     use super::*;
     use exo_hdl_common::sim::{cycle, settle, test_seed};
-    use exo_proto::model::ring::Ring;
+    use exo_proto::model::Ring;
     use exo_proto::rng::Rng;
     use exo_proto::HostId;
 

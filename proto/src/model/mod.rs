@@ -6,12 +6,12 @@
 //! when to call [`Host::handle_timeout`].
 
 mod config;
-pub mod history;
+mod history;
 mod host;
 mod log;
 mod output;
 mod recovery;
-pub mod ring;
+mod ring;
 
 pub use config::{
     ClusterConfig, ConfigError, HostConfig, Rules, TokenClaim, DEFAULT_TOKEN_TIMEOUT_NS,
