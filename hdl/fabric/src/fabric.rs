@@ -5,7 +5,7 @@
 //! order every other host sees them.
 //!
 //! Timing: a frame arriving at an idle fabric with ready outputs leaves its first beat on all
-//! outputs [`FABRIC_LATENCY`] = 4 cycles after its last beat came in (store and forward:
+//! outputs [`FABRIC_LATENCY`] = 5 cycles after its last beat came in (store and forward:
 //! the whole frame is in first).
 //!
 //! Parameters: `N` (hosts, 2..=16), `A`/`AP1` (per-input buffer address bits). Ports:

@@ -10,25 +10,27 @@
 //!   backpressure, so a full buffer can only drop), or
 //! - its last beat has `error` (bad FCS and the like): counted in `errors`.
 //!
-//! The read side is first-word-fall-through: a 3-entry register queue in front of the RAM
+//! The read side is first-word-fall-through: a 4-entry register queue in front of the RAM
 //! keeps `out.valid` and `out.data` straight from registers and sustains one beat per cycle
-//! without `out.ready` reaching the RAM's address. Those 3 entries come on top of the RAM's
-//! `2^A`: a stalled reader holds up to `2^A + 3` committed bytes.
+//! without `out.ready` reaching the RAM's address. A RAM read takes two cycles (see
+//! [`BlockRam`]: a register straight after the block RAM, for 125 MHz). The 4 entries come on
+//! top of the RAM's `2^A`: a stalled reader holds up to `2^A + 4` committed bytes.
 //!
-//! Timing: a frame's first beat is on `out` 3 cycles after its last beat was on `rx`
-//! (commit, RAM read, queue).
+//! Timing: a frame's first beat is on `out` 4 cycles after its last beat was on `rx`
+//! (commit, RAM read, RAM output register, queue).
 //!
 //! Parameters: `A` (address bits, 4..=14) and `AP1` (= `A + 1`, the pointers' width: rust-hdl
 //! cannot compute it from `A`). Ports: `clock`; `rx` (frames in); `out` (frames out,
 //! valid/ready, `error` always low); `drops`, `errors` (32-bit frame counters).
 
+use crate::block_ram::BlockRam;
 use exo_hdl_common::{FrameRxIn, FrameTxOut};
 use rust_hdl::prelude::*;
 
 /// Bits of the drop and error counters.
 pub const COUNTER_BITS: usize = 32;
 /// Beats the read-side queue holds beyond the RAM.
-pub const QUEUE_ENTRIES: usize = 3;
+pub const QUEUE_ENTRIES: usize = 4;
 
 /// The buffer (see the module documentation).
 #[derive(LogicBlock)]
@@ -43,7 +45,7 @@ pub struct FrameBuffer<const A: usize, const AP1: usize> {
     pub drops: Signal<Out, Bits<COUNTER_BITS>>,
     pub errors: Signal<Out, Bits<COUNTER_BITS>>,
     // Storage: {last, data} per beat
-    ram: RAM<Bits<9>, A>,
+    ram: BlockRam<Bits<9>, A>,
     // Write side
     write_ptr: DFF<Bits<AP1>>,
     commit_ptr: DFF<Bits<AP1>>,
@@ -54,14 +56,19 @@ pub struct FrameBuffer<const A: usize, const AP1: usize> {
     error_count: DFF<Bits<COUNTER_BITS>>,
     // Read side
     read_ptr: DFF<Bits<AP1>>,
-    /// A RAM read was issued last cycle: its data is on `ram.read_data` now.
+    /// A RAM read was issued last cycle: it is inside the RAM now.
     in_flight: DFF<Bit>,
+    /// The read issued two cycles ago: its data is on `ram.read_data` now.
+    arriving: DFF<Bit>,
     issue: Signal<Local, Bit>,
     pop: Signal<Local, Bit>,
     queue0: DFF<Bits<9>>,
     queue1: DFF<Bits<9>>,
     queue2: DFF<Bits<9>>,
-    queued: DFF<Bits<2>>,
+    queue3: DFF<Bits<9>>,
+    queued: DFF<Bits<3>>,
+    /// Beats queued or on their way: the queue must have room for all of them.
+    committed_to_queue: Signal<Local, Bits<3>>,
     // Constants
     capacity: Constant<Bits<AP1>>,
 }
@@ -88,12 +95,15 @@ impl<const A: usize, const AP1: usize> Default for FrameBuffer<A, AP1> {
             error_count: Default::default(),
             read_ptr: Default::default(),
             in_flight: Default::default(),
+            arriving: Default::default(),
             issue: Default::default(),
             pop: Default::default(),
             queue0: Default::default(),
             queue1: Default::default(),
             queue2: Default::default(),
+            queue3: Default::default(),
             queued: Default::default(),
+            committed_to_queue: Default::default(),
             capacity: Constant::new((1usize << A).to_bits()),
         }
     }
@@ -112,13 +122,14 @@ impl<const A: usize, const AP1: usize> Logic for FrameBuffer<A, AP1> {
             error_count,
             read_ptr,
             in_flight,
+            arriving,
             queue0,
             queue1,
             queue2,
+            queue3,
             queued
         );
-        self.ram.write_clock.next = self.clock.val();
-        self.ram.read_clock.next = self.clock.val();
+        self.ram.clock.next = self.clock.val();
         self.drops.next = self.drop_count.q.val();
         self.errors.next = self.error_count.q.val();
         // Write side: a beat goes in unless the RAM is full or its frame already lost one.
@@ -149,11 +160,15 @@ impl<const A: usize, const AP1: usize> Logic for FrameBuffer<A, AP1> {
             }
         }
         // Read side: the RAM is read at `read_ptr` every cycle; a read counts (is issued) if
-        // committed data is there and the queue has room for it, counting the one in flight.
+        // committed data is there and the queue has room for it and for those on their way.
         self.ram.read_address.next = self.read_ptr.q.val().get_bits::<A>(0);
+        self.committed_to_queue.next = self.queued.q.val()
+            + bit_cast::<3, 1>(self.in_flight.q.val().into())
+            + bit_cast::<3, 1>(self.arriving.q.val().into());
         self.issue.next = (self.read_ptr.q.val() != self.commit_ptr.q.val())
-            & ((self.queued.q.val() != 3) & !(self.queued.q.val() == 2 && self.in_flight.q.val()));
+            & (self.committed_to_queue.val() < 4);
         self.in_flight.d.next = self.issue.val();
+        self.arriving.d.next = self.in_flight.q.val();
         if self.issue.val() {
             self.read_ptr.d.next = self.read_ptr.q.val() + 1;
         }
@@ -165,20 +180,23 @@ impl<const A: usize, const AP1: usize> Logic for FrameBuffer<A, AP1> {
         if self.pop.val() {
             self.queue0.d.next = self.queue1.q.val();
             self.queue1.d.next = self.queue2.q.val();
+            self.queue2.d.next = self.queue3.q.val();
         }
         // The beat arriving from the RAM goes to the first free entry after the pop.
-        if self.in_flight.q.val() {
+        if self.arriving.q.val() {
             if (self.queued.q.val() == 0) | ((self.queued.q.val() == 1) & self.pop.val()) {
                 self.queue0.d.next = self.ram.read_data.val();
             } else if (self.queued.q.val() == 1) | ((self.queued.q.val() == 2) & self.pop.val()) {
                 self.queue1.d.next = self.ram.read_data.val();
-            } else {
+            } else if (self.queued.q.val() == 2) | ((self.queued.q.val() == 3) & self.pop.val()) {
                 self.queue2.d.next = self.ram.read_data.val();
+            } else {
+                self.queue3.d.next = self.ram.read_data.val();
             }
         }
-        if self.in_flight.q.val() & !self.pop.val() {
+        if self.arriving.q.val() & !self.pop.val() {
             self.queued.d.next = self.queued.q.val() + 1;
-        } else if !self.in_flight.q.val() & self.pop.val() {
+        } else if !self.arriving.q.val() & self.pop.val() {
             self.queued.d.next = self.queued.q.val() - 1;
         }
     }
