@@ -32,6 +32,9 @@ use exo_hdl_common::FrameRxOut;
 use exo_proto::wire::{FCS_LEN, MAX_FRAME_LEN, MIN_FRAME_LEN};
 use rust_hdl::prelude::*;
 
+/// Rising edges from the one that samples a frame's last FCS byte to its last beat on `rx`.
+pub const RX_LATENCY: usize = 2;
+
 /// A preamble byte.
 pub const PREAMBLE_BYTE: u8 = 0x55;
 /// The start-of-frame delimiter.

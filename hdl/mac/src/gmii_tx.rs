@@ -25,6 +25,9 @@ use exo_hdl_common::FrameTxIn;
 use exo_proto::wire::{FCS_LEN, IFG_LEN, MIN_FRAME_LEN, PREAMBLE_LEN};
 use rust_hdl::prelude::*;
 
+/// Cycles from `valid` rising on an idle transmitter to the first preamble byte on GMII.
+pub const TX_LATENCY: usize = 2;
+
 /// Bits of the byte counter; it saturates (only frames shorter than the minimum need it).
 const COUNT_BITS: usize = 11;
 

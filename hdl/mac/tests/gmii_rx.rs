@@ -176,7 +176,7 @@ fn beats_of_a_frame_are_consecutive_and_arrive_two_edges_after_the_fcs() {
     assert!(is_last);
     assert_eq!(
         t_last - last_fcs,
-        2,
+        exo_mac::gmii_rx::RX_LATENCY,
         "last beat 2 edges after the last FCS byte"
     );
 }

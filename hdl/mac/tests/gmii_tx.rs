@@ -194,3 +194,22 @@ fn back_to_back_minimum_frames_use_84_byte_times() {
         );
     }
 }
+
+#[test]
+fn first_preamble_byte_two_edges_after_valid() {
+    let mut uut = mac();
+    for _ in 0..20 {
+        cycle(&mut uut);
+    }
+    uut.tx.valid.next = true;
+    uut.tx.data.next = 0xAAu8.to_bits();
+    uut.tx.last.next = false;
+    let mut edges = 0;
+    while !uut.gmii_tx_en.val() {
+        cycle(&mut uut);
+        edges += 1;
+        assert!(edges < 10, "no preamble");
+    }
+    assert_eq!(edges, exo_mac::gmii_tx::TX_LATENCY);
+    assert_eq!(uut.gmii_txd.val().to_u8(), 0x55);
+}
