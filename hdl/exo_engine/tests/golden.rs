@@ -6,7 +6,7 @@ mod bench;
 
 use bench::Bench;
 use exo_hdl_common::sim::test_seed;
-use exo_proto::model::{Entry, Status};
+use exo_proto::model::{Entry, RejectReason, Status};
 use exo_proto::wire::{host_mac, max_payload, Frame};
 use exo_proto::HostId;
 
@@ -44,18 +44,28 @@ fn slides_normal_case_walkthrough_at_every_host() {
         b.install(0, &[0, 1, 2, 3, 4], 1);
         wire.extend(b.check("install"));
         // (sender, seq after, history after (newest first), agreed after, turn after)
-        let steps: [(u8, u64, &[u8], u64, u8); 3] =
-            [(1, 1, &[1], 0, 2), (2, 2, &[2, 1], 0, 3), (3, 3, &[3, 2], 1, 4)];
+        let steps: [(u8, u64, &[u8], u64, u8); 3] = [
+            (1, 1, &[1], 0, 2),
+            (2, 2, &[2, 1], 0, 3),
+            (3, 3, &[3, 2], 1, 4),
+        ];
         for (sender, seq, history, agreed, turn) in steps {
             let frame = if sender == id {
                 // Our own frame comes back from the fabric.
                 if wire.is_empty() {
                     wire.extend(b.check("turn"));
                 }
-                assert!(!wire.is_empty(), "host {id}: engine did not send at its turn");
+                assert!(
+                    !wire.is_empty(),
+                    "host {id}: engine did not send at its turn"
+                );
                 wire.remove(0)
             } else {
-                let payload = if sender == 1 { b"hello".to_vec() } else { Vec::new() };
+                let payload = if sender == 1 {
+                    b"hello".to_vec()
+                } else {
+                    Vec::new()
+                };
                 encode(&next_frame(&b, sender, payload))
             };
             b.receive(&frame, false, 20);
@@ -68,7 +78,10 @@ fn slides_normal_case_walkthrough_at_every_host() {
             assert_eq!(b.model.turn().0, turn);
             b.check_state(&format!("host {id} after {sender}'s frame"), true);
         }
-        assert_eq!(b.model.log().get(0).map(|e| e.payload.clone()), Some(b"hello".to_vec()));
+        assert_eq!(
+            b.model.log().get(0).map(|e| e.payload.clone()),
+            Some(b"hello".to_vec())
+        );
     }
 }
 
@@ -93,9 +106,14 @@ enum Kind {
     Oversize,
     MacError,
     Conflict,
+    NotBroadcast,
+    WrongEtherType,
+    BadVersion,
+    BadKind,
+    HistoryTooLong,
 }
 
-const KINDS: [(Kind, u32); 18] = [
+const KINDS: [(Kind, u32); 23] = [
     (Kind::Good, 500),
     (Kind::MutatedByte, 60),
     (Kind::Stale, 25),
@@ -114,6 +132,11 @@ const KINDS: [(Kind, u32); 18] = [
     (Kind::Oversize, 10),
     (Kind::MacError, 25),
     (Kind::Conflict, 15),
+    (Kind::NotBroadcast, 6),
+    (Kind::WrongEtherType, 6),
+    (Kind::BadVersion, 6),
+    (Kind::BadKind, 6),
+    (Kind::HistoryTooLong, 6),
 ];
 
 fn pick_kind(b: &mut Bench) -> Kind {
@@ -141,7 +164,14 @@ fn random_payload(b: &mut Bench) -> Vec<u8> {
 /// A member other than this host, if any.
 fn other_member(b: &mut Bench) -> Option<u8> {
     let me = b.params.host_id;
-    let others: Vec<u8> = b.model.ring().members().iter().map(|m| m.0).filter(|&m| m != me).collect();
+    let others: Vec<u8> = b
+        .model
+        .ring()
+        .members()
+        .iter()
+        .map(|m| m.0)
+        .filter(|&m| m != me)
+        .collect();
     b.rng().pick(&others).copied()
 }
 
@@ -158,6 +188,22 @@ fn make_frame(b: &mut Bench, kind: Kind) -> Option<(Vec<u8>, bool)> {
                 return None; // our own turn: the engine sends
             }
         }
+        Kind::NotBroadcast | Kind::WrongEtherType | Kind::BadVersion | Kind::BadKind => {
+            let mut bytes = encode(&good);
+            let at = match kind {
+                Kind::NotBroadcast => b.rng().range(0, 5) as usize,
+                Kind::WrongEtherType => 12 + b.rng().range(0, 1) as usize,
+                Kind::BadVersion => 14,
+                _ => 15,
+            };
+            bytes[at] ^= 1 << b.rng().range(0, 7);
+            return Some((bytes, false));
+        }
+        Kind::HistoryTooLong => {
+            let mut bytes = encode(&good);
+            bytes[23] = b.rng().range(129, 255) as u8;
+            return Some((bytes, false));
+        }
         Kind::MutatedByte => {
             let mut bytes = encode(&good);
             let i = b.rng().range(0, bytes.len() as u64 - 1) as usize;
@@ -168,7 +214,13 @@ fn make_frame(b: &mut Bench, kind: Kind) -> Option<(Vec<u8>, bool)> {
         Kind::Gap => f.seq += b.rng().range(1, 3),
         Kind::WrongEpoch => f.epoch ^= 1 << b.rng().range(0, 31),
         Kind::WrongCluster => f.cluster ^= 1 << b.rng().range(0, 15),
-        Kind::InvalidSender => f.sender = HostId(u8::try_from(b.rng().range(n as u64, 255)).ok().filter(|_| n < 256)?),
+        Kind::InvalidSender => {
+            f.sender = HostId(
+                u8::try_from(b.rng().range(n as u64, 255))
+                    .ok()
+                    .filter(|_| n < 256)?,
+            )
+        }
         Kind::InvalidHistoryId => {
             if n == 256 || f.history.is_empty() {
                 return None;
@@ -177,7 +229,9 @@ fn make_frame(b: &mut Bench, kind: Kind) -> Option<(Vec<u8>, bool)> {
             f.history[i] = HostId(b.rng().range(n as u64, 255) as u8);
         }
         Kind::NotMember => {
-            let outsiders: Vec<u8> = (0..n as u8).filter(|&i| !b.model.ring().contains(HostId(i))).collect();
+            let outsiders: Vec<u8> = (0..n as u8)
+                .filter(|&i| !b.model.ring().contains(HostId(i)))
+                .collect();
             f.sender = HostId(*b.rng().pick(&outsiders)?);
         }
         Kind::LongHistory => {
@@ -197,7 +251,10 @@ fn make_frame(b: &mut Bench, kind: Kind) -> Option<(Vec<u8>, bool)> {
                 }
             } else {
                 let i = b.rng().range(0, f.history.len() as u64 - 1) as usize;
-                f.history[i] = HostId((f.history[i].0 as usize + 1 + b.rng().range(0, n as u64 - 2) as usize).rem_euclid(n) as u8);
+                f.history[i] = HostId(
+                    (f.history[i].0 as usize + 1 + b.rng().range(0, n as u64 - 2) as usize)
+                        .rem_euclid(n) as u8,
+                );
                 if f.history == good.history {
                     return None;
                 }
@@ -245,7 +302,10 @@ fn make_frame(b: &mut Bench, kind: Kind) -> Option<(Vec<u8>, bool)> {
             f.src_mac = host_mac(f.cluster, f.sender);
         }
     }
-    if matches!(kind, Kind::InvalidSender | Kind::NotMember | Kind::SenderInHistory) {
+    if matches!(
+        kind,
+        Kind::InvalidSender | Kind::NotMember | Kind::SenderInHistory
+    ) {
         f.src_mac = host_mac(f.cluster, f.sender);
     }
     let bytes = f.encode().ok()?;
@@ -267,7 +327,12 @@ fn recover(b: &mut Bench) {
             if probe.history().contains(sender) {
                 break;
             }
-            let e = Entry { seq: probe.seq(), epoch: probe.epoch(), sender, payload: vec![sender.0; 3] };
+            let e = Entry {
+                seq: probe.seq(),
+                epoch: probe.epoch(),
+                sender,
+                payload: vec![sender.0; 3],
+            };
             probe.repair(0, vec![e.clone()]);
             entries.push(e);
         }
@@ -286,7 +351,9 @@ fn recover(b: &mut Bench) {
     b.install(epoch, &members, first);
 }
 
-fn run_random(n: usize, id: u8, frames: usize, seed: u64) {
+/// Runs `frames` random frames through one engine; returns the model's counters (rejections
+/// by reason) and the decode checks the malformed frames failed.
+fn run_random(n: usize, id: u8, frames: usize, seed: u64) -> ([u64; 13], [u64; 9]) {
     let timeout = 4_000;
     let mut b = Bench::new(n, id, (seed % n as u64) as u8, timeout, seed, true);
     let mut wire: Vec<Vec<u8>> = b.check("boot");
@@ -296,12 +363,17 @@ fn run_random(n: usize, id: u8, frames: usize, seed: u64) {
             let p = random_payload(&mut b);
             b.post(&p);
         }
-        if !matches!(b.model.status(), Status::Running) || b.rng().chance(0.01) {
+        let halted = !matches!(b.model.status(), Status::Running);
+        if halted && b.rng().chance(0.2) || b.rng().chance(0.01) {
             recover(&mut b);
             wire.extend(b.check(&format!("n={n} id={id} seed={seed}: recovery")));
             continue;
         }
-        let gap = if b.rng().chance(0.8) { 20 } else { b.rng().range(20, 300) };
+        let gap = if b.rng().chance(0.8) {
+            20
+        } else {
+            b.rng().range(20, 300)
+        };
         let (bytes, mac_error) = if !wire.is_empty() && b.rng().chance(0.9) {
             (wire.remove(0), false)
         } else {
@@ -320,14 +392,66 @@ fn run_random(n: usize, id: u8, frames: usize, seed: u64) {
         }
     }
     b.check_state("end", true);
+    (b.model.counters().rejected, b.decode_checks())
 }
 
 #[test]
 fn random_frames_match_the_model() {
     let seed = test_seed("engine golden random", 0xE40);
     // 10,000 frames in all, over cluster sizes and positions.
-    run_random(5, 2, 4_000, seed);
-    run_random(3, 0, 2_000, seed ^ 1);
-    run_random(16, 9, 2_000, seed ^ 2);
-    run_random(256, 200, 2_000, seed ^ 3);
+    let runs = [
+        (5, 2, 4_000, seed),
+        (3, 0, 2_000, seed ^ 1),
+        (16, 9, 2_000, seed ^ 2),
+        (256, 200, 2_000, seed ^ 3),
+    ];
+    let (mut reasons, mut checks) = ([0u64; 13], [0u64; 9]);
+    for (n, id, frames, s) in runs {
+        let (r, c) = run_random(n, id, frames, s);
+        reasons.iter_mut().zip(r).for_each(|(a, b)| *a += b);
+        checks.iter_mut().zip(c).for_each(|(a, b)| *a += b);
+    }
+    eprintln!("rejections by reason: {reasons:?}; malformed by decode check: {checks:?}");
+    // Every reason the model knows occurred, except seq exhaustion (2^64 entries; the
+    // AcceptRule block test covers it), and every decode check.
+    for (i, name) in RejectReason::NAMES.iter().enumerate() {
+        if *name != "seq-exhausted" {
+            assert!(reasons[i] > 0, "no frame was rejected as {name}");
+        }
+    }
+    assert!(
+        checks.iter().all(|&c| c > 0),
+        "decode checks not covered: {checks:?}"
+    );
+}
+
+#[test]
+fn turnaround_is_at_most_8_cycles() {
+    // Host C (id 2) of five receives B's message, which passes it the token.
+    let mut b = Bench::new(5, 2, 1, 6_250, 7, true);
+    b.check("boot");
+    for payload_len in [0usize, 46, 1000] {
+        let before = b.turnarounds.len();
+        let holder = b.model.turn().0;
+        let frame = encode(&next_frame(&b, holder, vec![0xab; payload_len]));
+        b.receive(&frame, false, 20);
+        let mut sent = b.check("token from B");
+        assert_eq!(b.model.turn().0, 2, "C holds the token and has sent");
+        let turnaround = b.turnarounds[before];
+        eprintln!(
+            "engine turnaround after a {}-byte frame: {turnaround} cycles ({} ns at 125 MHz)",
+            frame.len(),
+            turnaround * 8
+        );
+        assert!(turnaround <= 8, "turnaround {turnaround} cycles");
+        // C's frame comes back; D, E, A, B take their turns, and the token is C's again.
+        b.receive(&sent.remove(0), false, 20);
+        b.check("C's own frame");
+        for _ in 0..3 {
+            let holder = b.model.turn().0;
+            let f = encode(&next_frame(&b, holder, Vec::new()));
+            b.receive(&f, false, 20);
+            b.check("others");
+        }
+    }
 }

@@ -17,7 +17,7 @@ use exo_engine::params::CYCLE_NS;
 use exo_engine::{EngineParams, ExoEngine};
 use exo_hdl_common::sim::{cycle, settle};
 use exo_proto::model::{
-    ClusterConfig, EpochInstall, Entry, Host, HostConfig, Output, RejectReason, Status, TokenClaim,
+    ClusterConfig, Entry, EpochInstall, Host, HostConfig, Output, RejectReason, Status, TokenClaim,
 };
 use exo_proto::rng::Rng;
 use exo_proto::wire::DecodeError;
@@ -52,6 +52,7 @@ pub struct Bench {
     rng: Rng,
     /// A judged frame the model must see at the engine's apply cycle.
     in_judgement: Option<Vec<u8>>,
+    decode_checks: [u64; 9],
 }
 
 fn clock(e: &mut ExoEngine) -> &mut Signal<In, Clock> {
@@ -113,6 +114,7 @@ impl Bench {
             host_ready: 1.0,
             rng: Rng::new(seed),
             in_judgement: None,
+            decode_checks: [0; 9],
         };
         settle(&mut *bench.engine);
         bench.idle(n as u64 + 8);
@@ -124,16 +126,18 @@ impl Bench {
     }
 
     /// One clock cycle: inputs settle, outputs are observed (and a verdict handed to the
-    /// model), the clock ticks, and model deadlines that fall due are handled.
+    /// model), model deadlines that fall due are handled, and the clock ticks.
     pub fn step(&mut self) {
         let ready = self.host_ready >= 1.0 || self.rng.chance(self.host_ready);
         self.engine.records.ready.next = ready;
         self.engine.tx.ready.next = true;
         settle(&mut *self.engine);
         self.observe();
+        // A deadline falling in the cycle a verdict is applied comes after it, as in the
+        // engine (whose timer is re-armed by an accept in that cycle).
+        self.poll_model_timer();
         cycle(&mut *self.engine, clock);
         self.cycle += 1;
-        self.poll_model_timer();
     }
 
     pub fn idle(&mut self, cycles: u64) {
@@ -202,7 +206,11 @@ impl Bench {
             match o {
                 Output::Accepted { seq, sender } => {
                     self.expected.verdicts.push((true, 0, 0));
-                    let e = self.model.log().get(seq).expect("accepted entry in the log");
+                    let e = self
+                        .model
+                        .log()
+                        .get(seq)
+                        .expect("accepted entry in the log");
                     self.expected.records.push(Record::Entry {
                         seq,
                         epoch: e.epoch,
@@ -213,7 +221,10 @@ impl Bench {
                 }
                 Output::Rejected { reason, .. } => {
                     let detail = match &reason {
-                        RejectReason::Malformed(d) => decode_index(d),
+                        RejectReason::Malformed(d) => {
+                            self.decode_checks[decode_index(d) as usize] += 1;
+                            decode_index(d)
+                        }
                         _ => 0,
                     };
                     self.expected
@@ -254,7 +265,10 @@ impl Bench {
     /// as the MAC does a bad FCS: the model never sees such a frame.
     pub fn receive(&mut self, frame: &[u8], mac_error: bool, gap: u64) {
         assert!(!frame.is_empty());
-        assert!(self.in_judgement.is_none(), "previous frame still being judged");
+        assert!(
+            self.in_judgement.is_none(),
+            "previous frame still being judged"
+        );
         if !mac_error {
             self.in_judgement = Some(frame.to_vec());
         }
@@ -273,7 +287,10 @@ impl Bench {
         self.engine.rx.last.next = false;
         self.engine.rx.error.next = false;
         self.idle(gap.max(20));
-        assert!(self.in_judgement.is_none() || mac_error, "no verdict on a frame");
+        assert!(
+            self.in_judgement.is_none() || mac_error,
+            "no verdict on a frame"
+        );
         self.in_judgement = None;
     }
 
@@ -290,12 +307,17 @@ impl Bench {
             self.engine.post.last.next = i + 1 == bytes.len();
             self.engine.post.error.next = false;
             settle(&mut *self.engine);
-            assert!(self.engine.post.ready.val(), "post stream stalled mid-message");
+            assert!(
+                self.engine.post.ready.val(),
+                "post stream stalled mid-message"
+            );
             self.step();
         }
         self.engine.post.valid.next = false;
         self.engine.post.last.next = false;
-        self.model.post(payload).expect("the model takes what the engine takes");
+        self.model
+            .post(payload)
+            .expect("the model takes what the engine takes");
         // The queue shows a new head one cycle later.
         self.idle(2);
         true
@@ -443,9 +465,19 @@ impl Bench {
         }
         let seen = std::mem::take(&mut self.seen);
         let expected = std::mem::take(&mut self.expected);
-        assert_eq!(seen.verdicts, expected.verdicts, "{label}: verdicts (accepted, reason, decode check)");
-        assert_eq!(seen.records, expected.records, "{label}: records to the host");
-        assert_eq!(seen.tx_frames.len(), expected.tx_frames.len(), "{label}: frames sent");
+        assert_eq!(
+            seen.verdicts, expected.verdicts,
+            "{label}: verdicts (accepted, reason, decode check)"
+        );
+        assert_eq!(
+            seen.records, expected.records,
+            "{label}: records to the host"
+        );
+        assert_eq!(
+            seen.tx_frames.len(),
+            expected.tx_frames.len(),
+            "{label}: frames sent"
+        );
         for (i, (s, e)) in seen.tx_frames.iter().zip(&expected.tx_frames).enumerate() {
             assert_eq!(s, e, "{label}: sent frame {i}");
         }
@@ -462,27 +494,63 @@ impl Bench {
         };
         let got_status = status & 0x3 | if status & 0x3 == 2 { status & 0x1c } else { 0 };
         assert_eq!(got_status, want_status, "{label}: status word {status:#x}");
-        assert_eq!(self.ctl_read(reg::EPOCH), self.model.epoch(), "{label}: epoch");
-        assert_eq!(self.ctl_read64(reg::SEQ_LO), self.model.seq(), "{label}: seq");
-        assert_eq!(self.ctl_read64(reg::EPOCH_START_LO), self.model.epoch_start(), "{label}: epoch start");
-        assert_eq!(self.ctl_read64(reg::AGREED_LO), self.model.log().agreed(), "{label}: agreed");
+        assert_eq!(
+            self.ctl_read(reg::EPOCH),
+            self.model.epoch(),
+            "{label}: epoch"
+        );
+        assert_eq!(
+            self.ctl_read64(reg::SEQ_LO),
+            self.model.seq(),
+            "{label}: seq"
+        );
+        assert_eq!(
+            self.ctl_read64(reg::EPOCH_START_LO),
+            self.model.epoch_start(),
+            "{label}: epoch start"
+        );
+        assert_eq!(
+            self.ctl_read64(reg::AGREED_LO),
+            self.model.log().agreed(),
+            "{label}: agreed"
+        );
         let turn = self.ctl_read(reg::TURN);
-        assert_eq!(turn & 0xff, u32::from(self.model.turn().0), "{label}: token holder");
-        assert_eq!((turn >> 16) & 0x1ff, self.model.ring().len() as u32, "{label}: ring length");
+        assert_eq!(
+            turn & 0xff,
+            u32::from(self.model.turn().0),
+            "{label}: token holder"
+        );
+        assert_eq!(
+            (turn >> 16) & 0x1ff,
+            self.model.ring().len() as u32,
+            "{label}: ring length"
+        );
         let history: Vec<u8> = self.model.history().to_vec().iter().map(|h| h.0).collect();
-        assert_eq!(self.ctl_read(reg::HISTORY_LEN) as usize, history.len(), "{label}: history length");
+        assert_eq!(
+            self.ctl_read(reg::HISTORY_LEN) as usize,
+            history.len(),
+            "{label}: history length"
+        );
         let mut bitmap = [0u32; 8];
         for (i, w) in bitmap.iter_mut().enumerate() {
             *w = self.ctl_read(reg::HISTORY_BITMAP_0 + i as u8);
         }
         for id in 0..256usize {
             let set = bitmap[id / 32] >> (id % 32) & 1 == 1;
-            assert_eq!(set, history.contains(&(id as u8)), "{label}: history bitmap bit {id}");
+            assert_eq!(
+                set,
+                history.contains(&(id as u8)),
+                "{label}: history bitmap bit {id}"
+            );
         }
         if with_history {
             for (i, &want) in history.iter().enumerate() {
                 self.ctl_write(reg::HISTORY_INDEX, i as u32);
-                assert_eq!(self.ctl_read(reg::HISTORY_DATA), u32::from(want), "{label}: history[{i}]");
+                assert_eq!(
+                    self.ctl_read(reg::HISTORY_DATA),
+                    u32::from(want),
+                    "{label}: history[{i}]"
+                );
             }
         }
         let c = self.model.counters().clone();
@@ -492,8 +560,18 @@ impl Bench {
         want.push(c.transmitted);
         for (i, &w) in want.iter().enumerate() {
             let got = self.ctl_read(reg::COUNTERS + i as u8);
-            assert_eq!(u64::from(got), w & 0xffff_ffff, "{label}: counter {}", COUNTER_NAMES[i]);
+            assert_eq!(
+                u64::from(got),
+                w & 0xffff_ffff,
+                "{label}: counter {}",
+                COUNTER_NAMES[i]
+            );
         }
+    }
+
+    /// Malformed frames seen so far, by decode check (`frame_rx::malformed` order).
+    pub fn decode_checks(&self) -> [u64; 9] {
+        self.decode_checks
     }
 
     /// Frames the engine dropped unjudged (MAC errors, overruns).
