@@ -1,7 +1,7 @@
 """cocotb tests of the emitted mac_gmii.v: GMII in and out through cocotbext-eth's models,
 the frame streams driven and watched here, every FCS computed by Python's zlib.crc32.
 
-Run with `.venv/bin/pytest hdl/mac/tb` after emitting the Verilog (see exo_cocotb.py).
+Run with `.venv/bin/pytest hdl/mac/tb` after emitting the Verilog (see hdl/common/tb/exo_cocotb.py).
 """
 
 import itertools
@@ -14,7 +14,7 @@ import pytest
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "common" / "tb"))
 import exo_cocotb  # noqa: E402
 from cocotbext.eth import GmiiFrame, GmiiSink, GmiiSource  # noqa: E402
 

@@ -3,7 +3,7 @@ model. cocotbext-eth's RGMII source drives the receive pins, the adapter turns t
 a register stage (tb_rgmii_loopback.v) hands GMII back to the adapter's transmit side, and
 cocotbext-eth's RGMII sink reads the transmit pins. FCS by Python's zlib.crc32.
 
-Run with `.venv/bin/pytest hdl/mac/tb` after emitting the Verilog (see exo_cocotb.py).
+Run with `.venv/bin/pytest hdl/mac/tb` after emitting the Verilog (see hdl/common/tb/exo_cocotb.py).
 """
 
 import sys
@@ -14,7 +14,7 @@ import pytest
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "common" / "tb"))
 import exo_cocotb  # noqa: E402
 from cocotbext.eth import GmiiFrame, RgmiiSink, RgmiiSource  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""What the cocotb tests of Exo's RTL share: where the emitted Verilog is, building each
+"""What the cocotb tests of Exo's RTL (hdl/*/tb/<block>/test_<block>.py) share: where the emitted Verilog is, building each
 design once per session, the seed, and software framing (FCS by Python's zlib.crc32,
 independent of the RTL's CRC).
 
@@ -56,6 +56,7 @@ def run(name, toplevel, test_module, test_dir, testcase, extra_sources=(), extra
         always=False,
         timescale=("1ns", "1ps"),
     )
+    results_xml = build_dir / f"{test_module}.{testcase}.result.xml"
     env = {"EXO_SEED": str(seed())}
     env.update(extra_env or {})
     results = runner.test(
@@ -64,6 +65,7 @@ def run(name, toplevel, test_module, test_dir, testcase, extra_sources=(), extra
         test_dir=test_dir,
         test_filter=rf"\b{testcase}(/|$)",
         build_dir=build_dir,
+        results_xml=str(results_xml),
         extra_env=env,
         timescale=("1ns", "1ps"),
     )
