@@ -41,22 +41,23 @@ pub mod anomaly {
 
 #[derive(LogicBlock)]
 pub struct AcceptRule {
-    // ---- What the frame says (from FrameRx)
+    // ---- What FrameRx found (the frame alone, and compared with the local state)
     pub malformed: Signal<In, Bit>,
+    pub cluster_ne: Signal<In, Bit>,
+    pub epoch_ne: Signal<In, Bit>,
     pub invalid_id: Signal<In, Bit>,
+    pub sender_member: Signal<In, Bit>,
+    pub hist_too_long: Signal<In, Bit>,
+    pub seq_lt: Signal<In, Bit>,
+    pub seq_gt: Signal<In, Bit>,
+    pub seq_max: Signal<In, Bit>,
     pub hist_match: Signal<In, Bit>,
-    pub cluster: Signal<In, Bits<16>>,
-    pub epoch: Signal<In, Bits<32>>,
-    pub sender: Signal<In, Bits<8>>,
-    pub hist_len: Signal<In, Bits<8>>,
-    pub seq: Signal<In, Bits<64>>,
+    pub sender_in_history: Signal<In, Bit>,
+    /// The frame's sender is this host.
+    pub from_self: Signal<In, Bit>,
     // ---- Local state
-    pub local_epoch: Signal<In, Bits<32>>,
-    pub local_seq: Signal<In, Bits<64>>,
     /// Not running (stopped or halted).
     pub halted: Signal<In, Bit>,
-    pub members: Signal<In, Bits<256>>,
-    pub history: Signal<In, Bits<256>>,
     /// This host sent an acceptable message at the local seq (the transmit lock).
     pub locked: Signal<In, Bit>,
     // ---- Verdict
@@ -67,40 +68,33 @@ pub struct AcceptRule {
     /// The anomaly halts the host (gap, divergence).
     pub halts: Signal<Out, Bit>,
     // ---- Elaboration constants
-    cluster_id: Constant<Bits<16>>,
-    host_id: Constant<Bits<8>>,
-    h: Constant<Bits<8>>,
     check_history: Constant<Bit>,
     check_lock: Constant<Bit>,
 }
 
 impl AcceptRule {
-    /// The rule for host `host_id` of cluster `cluster` with history length `h`;
     /// `check_history`/`check_lock` are the two safety rules (on in every real engine).
-    pub fn new(cluster: u16, host_id: u8, h: usize, check_history: bool, check_lock: bool) -> Self {
+    pub fn new(check_history: bool, check_lock: bool) -> Self {
         AcceptRule {
             malformed: Default::default(),
+            cluster_ne: Default::default(),
+            epoch_ne: Default::default(),
             invalid_id: Default::default(),
+            sender_member: Default::default(),
+            hist_too_long: Default::default(),
+            seq_lt: Default::default(),
+            seq_gt: Default::default(),
+            seq_max: Default::default(),
             hist_match: Default::default(),
-            cluster: Default::default(),
-            epoch: Default::default(),
-            sender: Default::default(),
-            hist_len: Default::default(),
-            seq: Default::default(),
-            local_epoch: Default::default(),
-            local_seq: Default::default(),
+            sender_in_history: Default::default(),
+            from_self: Default::default(),
             halted: Default::default(),
-            members: Default::default(),
-            history: Default::default(),
             locked: Default::default(),
             accept: Default::default(),
             reason: Default::default(),
             anomaly: Default::default(),
             anomaly_kind: Default::default(),
             halts: Default::default(),
-            cluster_id: Constant::new((cluster as u64).to_bits()),
-            host_id: Constant::new((host_id as u64).to_bits()),
-            h: Constant::new((h as u64).to_bits()),
             check_history: Constant::new(check_history),
             check_lock: Constant::new(check_lock),
         }
@@ -117,42 +111,39 @@ impl Logic for AcceptRule {
         self.reason.next = 0.into();
         if self.malformed.val() {
             self.reason.next = 0.into();
-        } else if self.cluster.val() != self.cluster_id.val() {
+        } else if self.cluster_ne.val() {
             self.reason.next = 1.into();
-        } else if self.epoch.val() != self.local_epoch.val() {
+        } else if self.epoch_ne.val() {
             self.reason.next = 2.into();
         } else if self.invalid_id.val() {
             self.reason.next = 3.into();
-        } else if !self.members.val().get_bit(self.sender.val().index()) {
+        } else if !self.sender_member.val() {
             self.reason.next = 4.into();
-        } else if self.hist_len.val() > self.h.val() {
+        } else if self.hist_too_long.val() {
             self.reason.next = 5.into();
         } else if self.halted.val() {
             self.reason.next = 6.into();
-        } else if self.seq.val() < self.local_seq.val() {
+        } else if self.seq_lt.val() {
             self.reason.next = 7.into();
             self.anomaly.next = true;
             self.anomaly_kind.next = 3.into();
-        } else if self.seq.val() > self.local_seq.val() {
+        } else if self.seq_gt.val() {
             self.reason.next = 8.into();
             self.anomaly.next = true;
             self.anomaly_kind.next = 0.into();
             self.halts.next = true;
-        } else if self.local_seq.val().all() {
+        } else if self.seq_max.val() {
             self.reason.next = 12.into();
         } else if !self.hist_match.val() {
             self.reason.next = 9.into();
             self.anomaly.next = true;
             self.anomaly_kind.next = 1.into();
             self.halts.next = true;
-        } else if self.check_history.val() & self.history.val().get_bit(self.sender.val().index()) {
+        } else if self.check_history.val() & self.sender_in_history.val() {
             self.reason.next = 10.into();
             self.anomaly.next = true;
             self.anomaly_kind.next = 2.into();
-        } else if self.check_lock.val()
-            & self.locked.val()
-            & (self.sender.val() != self.host_id.val())
-        {
+        } else if self.check_lock.val() & self.locked.val() & !self.from_self.val() {
             self.reason.next = 11.into();
             self.anomaly.next = true;
             self.anomaly_kind.next = 1.into();

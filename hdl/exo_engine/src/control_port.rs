@@ -2,8 +2,9 @@
 //!
 //! A word-addressed register port (8-bit address, 32-bit data). A request is taken in a cycle
 //! where `ready` is high: `write` with `addr`/`wdata`, or `read` with `addr`, answered by
-//! `rvalid` with `rdata` one cycle later (two or more for the ring table and history reads,
-//! which wait until no frame is being handled). The register map is [`reg`]; `host_if`
+//! `rvalid` with `rdata` two cycles later (the address is registered before the wide read
+//! multiplexer), or later for the ring table and history reads, which wait until no frame is
+//! being handled. The register map is [`reg`]; `host_if`
 //! defines it for software, and `docs/engine.md` documents it.
 //!
 //! Commands (`reg::COMMAND`) hand an operation to the protocol core with the staged values;
@@ -162,6 +163,11 @@ pub struct ControlPort {
     /// Slow read: 0 none, 1 waiting for quiet, 2 address presented, 3 data captured.
     slow: DFF<Bits<2>>,
     slow_ring: DFF<Bit>,
+    /// A register read in progress: its address.
+    raddr: DFF<Bits<8>>,
+    /// The ring table answers a cycle later than the history RAM: slow reads wait one more.
+    slow_wait: DFF<Bit>,
+    rpending: DFF<Bit>,
     reg_value: Signal<Local, Bits<32>>,
     taking: Signal<Local, Bit>,
     params_word: Constant<Bits<32>>,
@@ -244,6 +250,9 @@ impl ControlPort {
             rvalid_r: Default::default(),
             slow: Default::default(),
             slow_ring: Default::default(),
+            raddr: Default::default(),
+            slow_wait: Default::default(),
+            rpending: Default::default(),
             reg_value: Default::default(),
             taking: Default::default(),
             params_word: Constant::new(word.to_bits()),
@@ -257,7 +266,7 @@ impl Logic for ControlPort {
     fn update(&mut self) {
         dff_setup!(
             self, clock, epoch_s, seq_s, holder_s, ours_s, sender_s, hist_index, ring_index,
-            pending, refused, rdata_r, rvalid_r, slow, slow_ring
+            pending, refused, rdata_r, rvalid_r, slow, slow_ring, raddr, rpending, slow_wait
         );
         // ---- Staged values and the pending command, to the core
         self.stage_epoch.next = self.epoch_s.q.val();
@@ -280,7 +289,7 @@ impl Logic for ControlPort {
         self.ring_len_in.next = self.wdata.val().get_bits::<9>(0);
         self.set_timeout.next = false;
         self.timeout_in.next = self.wdata.val().get_bits::<24>(0);
-        self.counter_sel.next = self.addr.val().get_bits::<5>(0);
+        self.counter_sel.next = self.raddr.q.val().get_bits::<5>(0);
         self.ring_lookup.next = (self.slow.q.val() != 0) & self.slow_ring.q.val();
         self.ring_lookup_id.next = self.ring_index.q.val();
         self.hist_read.next = (self.slow.q.val() != 0) & !self.slow_ring.q.val();
@@ -288,11 +297,12 @@ impl Logic for ControlPort {
         self.rvalid_r.d.next = false;
         self.rdata.next = self.rdata_r.q.val();
         self.rvalid.next = self.rvalid_r.q.val();
-        self.ready.next = !self.pending.q.val().any() & (self.slow.q.val() == 0);
+        self.ready.next =
+            !self.pending.q.val().any() & (self.slow.q.val() == 0) & !self.rpending.q.val();
         self.taking.next = self.ready.val() & (self.write.val() | self.read.val());
         // ---- Register reads
         self.reg_value.next = 0.into();
-        match self.addr.val().index() {
+        match self.raddr.q.val().index() {
             16 => {
                 self.reg_value.next = bit_cast::<32, 2>(self.status.val())
                     | (bit_cast::<32, 3>(self.halt_kind.val()) << 2)
@@ -409,19 +419,24 @@ impl Logic for ControlPort {
             }
             _ => {}
         }
-        if self.addr.val() >= 0x40 {
+        if self.raddr.q.val() >= 0x40 {
             self.reg_value.next = self.counter_value.val();
+        }
+        self.rpending.d.next = false;
+        if self.rpending.q.val() {
+            self.rdata_r.d.next = self.reg_value.val();
+            self.rvalid_r.d.next = true;
+            if self.raddr.q.val() == 0x10 {
+                self.refused.d.next = false;
+            }
         }
         if self.taking.val() & self.read.val() {
             if (self.addr.val() == 0x38) | (self.addr.val() == 0x39) {
                 self.slow.d.next = 1.into();
                 self.slow_ring.d.next = self.addr.val() == 0x39;
             } else {
-                self.rdata_r.d.next = self.reg_value.val();
-                self.rvalid_r.d.next = true;
-                if self.addr.val() == 0x10 {
-                    self.refused.d.next = false;
-                }
+                self.raddr.d.next = self.addr.val();
+                self.rpending.d.next = true;
             }
         }
         // ---- Slow reads: wait until the read port is free, present the address, take data
@@ -431,7 +446,10 @@ impl Logic for ControlPort {
             }
         } else if self.slow.q.val() == 2 {
             self.slow.d.next = 3.into();
+        } else if (self.slow.q.val() == 3) & !self.slow_wait.q.val() {
+            self.slow_wait.d.next = true;
         } else if self.slow.q.val() == 3 {
+            self.slow_wait.d.next = false;
             self.slow.d.next = 0.into();
             self.rvalid_r.d.next = true;
             self.rdata_r.d.next = bit_cast::<32, 8>(self.hist_data.val());
@@ -503,6 +521,8 @@ impl Logic for ControlPort {
             self.refused.d.next = false;
             self.slow.d.next = 0.into();
             self.rvalid_r.d.next = false;
+            self.rpending.d.next = false;
+            self.slow_wait.d.next = false;
         }
     }
 }

@@ -122,11 +122,8 @@ impl ExoEngine {
             event_sent: Default::default(),
             event_dropped: Default::default(),
             event_transmit: Default::default(),
-            frame_rx: FrameRx::new(params.hosts),
+            frame_rx: FrameRx::new(params.hosts, params.cluster),
             rule: AcceptRule::new(
-                params.cluster,
-                params.host_id,
-                params.h(),
                 params.rules.sender_not_in_history,
                 params.rules.transmit_lock,
             ),
@@ -195,19 +192,23 @@ impl Logic for ExoEngine {
         self.entries.frame_begin.next = self.frame_rx.frame_begin.val();
         self.entries.wr_valid.next = self.frame_rx.pay_valid.val();
         self.entries.wr_data.next = self.frame_rx.pay_data.val();
+        self.frame_rx.local_seq.next = self.core.seq.val();
+        self.frame_rx.local_epoch.next = self.core.epoch.val();
+        self.frame_rx.members.next = self.ring.members.val();
+        self.frame_rx.history.next = self.history.bitmap.val();
         self.rule.malformed.next = self.frame_rx.malformed.val();
+        self.rule.cluster_ne.next = self.frame_rx.cluster_ne.val();
+        self.rule.epoch_ne.next = self.frame_rx.epoch_ne.val();
         self.rule.invalid_id.next = self.frame_rx.invalid_id.val();
+        self.rule.sender_member.next = self.frame_rx.sender_member.val();
+        self.rule.hist_too_long.next = self.frame_rx.hist_too_long.val();
+        self.rule.seq_lt.next = self.frame_rx.seq_lt.val();
+        self.rule.seq_gt.next = self.frame_rx.seq_gt.val();
+        self.rule.seq_max.next = self.frame_rx.seq_max.val();
         self.rule.hist_match.next = self.frame_rx.hist_match.val();
-        self.rule.cluster.next = self.frame_rx.cluster.val();
-        self.rule.epoch.next = self.frame_rx.epoch.val();
-        self.rule.sender.next = self.frame_rx.sender.val();
-        self.rule.hist_len.next = self.frame_rx.hist_len.val();
-        self.rule.seq.next = self.frame_rx.seq.val();
-        self.rule.local_epoch.next = self.core.epoch.val();
-        self.rule.local_seq.next = self.core.seq.val();
+        self.rule.sender_in_history.next = self.frame_rx.sender_in_history.val();
+        self.rule.from_self.next = self.frame_rx.sender.val() == self.host_id.val();
         self.rule.halted.next = self.core.halted.val();
-        self.rule.members.next = self.ring.members.val();
-        self.rule.history.next = self.history.bitmap.val();
         self.rule.locked.next = self.core.locked.val();
         self.core.rx_done.next = self.frame_rx.done.val();
         self.core.rx_mac_error.next = self.frame_rx.mac_error.val();
@@ -237,6 +238,9 @@ impl Logic for ExoEngine {
         self.core.hist_bitmap.next = self.history.bitmap.val();
         self.history.push.next = self.core.hist_push.val();
         self.history.push_id.next = self.core.hist_push_id.val();
+        self.history.evict_id.next = self.core.hist_evict_id.val();
+        self.core.hist_oldest.next = self.history.oldest.val();
+        self.core.rx_last_hist.next = self.frame_rx.last_hist_id.val();
         self.history.clear.next = self.core.hist_clear.val();
         self.core.timer_fire.next = self.timer.fire.val();
         self.timer.arm.next = self.core.timer_arm.val();

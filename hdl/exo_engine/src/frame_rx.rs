@@ -47,6 +47,11 @@ pub struct FrameRx {
     pub hist_data: Signal<In, Bits<8>>,
     /// Ids in the local window.
     pub local_hist_len: Signal<In, Bits<8>>,
+    // ---- Local state the frame is compared with (stable while a frame is in progress)
+    pub local_seq: Signal<In, Bits<64>>,
+    pub local_epoch: Signal<In, Bits<32>>,
+    pub members: Signal<In, Bits<256>>,
+    pub history: Signal<In, Bits<256>>,
     // ---- Payload beats, to the entry buffer
     pub frame_begin: Signal<Out, Bit>,
     pub pay_valid: Signal<Out, Bit>,
@@ -69,6 +74,21 @@ pub struct FrameRx {
     pub hist_len: Signal<Out, Bits<8>>,
     pub seq: Signal<Out, Bits<64>>,
     pub pay_len: Signal<Out, Bits<16>>,
+    // ---- Comparisons with the local state, registered every cycle so that the verdict
+    // needs no wide comparator in its cycle (the fields are complete long before the end)
+    pub cluster_ne: Signal<Out, Bit>,
+    pub epoch_ne: Signal<Out, Bit>,
+    pub seq_lt: Signal<Out, Bit>,
+    pub seq_gt: Signal<Out, Bit>,
+    /// The local seq is 2^64 − 1.
+    pub seq_max: Signal<Out, Bit>,
+    pub sender_member: Signal<Out, Bit>,
+    pub sender_in_history: Signal<Out, Bit>,
+    /// The history is longer than h.
+    pub hist_too_long: Signal<Out, Bit>,
+    /// The frame's last history id: the window's oldest when the frame is accepted with a
+    /// full window (the history window evicts it without reading its RAM).
+    pub last_hist_id: Signal<Out, Bits<8>>,
     // ---- Internals
     pos: DFF<Bits<11>>,
     len_r: DFF<Bits<11>>,
@@ -89,7 +109,18 @@ pub struct FrameRx {
     pcount: DFF<Bits<16>>,
     bad_id: DFF<Bit>,
     hist_ok: DFF<Bit>,
+    cmp_cluster_ne: DFF<Bit>,
+    cmp_epoch_ne: DFF<Bit>,
+    cmp_seq_lt: DFF<Bit>,
+    cmp_seq_gt: DFF<Bit>,
+    cmp_seq_max: DFF<Bit>,
+    cmp_member: DFF<Bit>,
+    cmp_in_history: DFF<Bit>,
+    cmp_hist_long: DFF<Bit>,
+    last_hist: DFF<Bits<8>>,
     hosts: Constant<Bits<9>>,
+    cluster_id: Constant<Bits<16>>,
+    h: Constant<Bits<8>>,
     o_src: Constant<Bits<11>>,
     o_ethertype: Constant<Bits<11>>,
     o_version: Constant<Bits<11>>,
@@ -121,8 +152,8 @@ fn offset(f: wire::Field) -> Constant<Bits<11>> {
 }
 
 impl FrameRx {
-    /// A parser for a cluster of `hosts` hosts (ids must be below it).
-    pub fn new(hosts: usize) -> FrameRx {
+    /// A parser for cluster `cluster` of `hosts` hosts (ids must be below it).
+    pub fn new(hosts: usize, cluster: u16) -> FrameRx {
         assert!((1..=wire::MAX_HOSTS).contains(&hosts));
         FrameRx {
             clock: Default::default(),
@@ -132,6 +163,30 @@ impl FrameRx {
             hist_use: Default::default(),
             hist_data: Default::default(),
             local_hist_len: Default::default(),
+            local_seq: Default::default(),
+            local_epoch: Default::default(),
+            members: Default::default(),
+            history: Default::default(),
+            cluster_ne: Default::default(),
+            epoch_ne: Default::default(),
+            seq_lt: Default::default(),
+            seq_gt: Default::default(),
+            seq_max: Default::default(),
+            sender_member: Default::default(),
+            sender_in_history: Default::default(),
+            hist_too_long: Default::default(),
+            last_hist_id: Default::default(),
+            cmp_cluster_ne: Default::default(),
+            cmp_epoch_ne: Default::default(),
+            cmp_seq_lt: Default::default(),
+            cmp_seq_gt: Default::default(),
+            cmp_seq_max: Default::default(),
+            cmp_member: Default::default(),
+            cmp_in_history: Default::default(),
+            cmp_hist_long: Default::default(),
+            last_hist: Default::default(),
+            cluster_id: Constant::new((cluster as u64).to_bits()),
+            h: Constant::new(((hosts / 2) as u64).to_bits()),
             frame_begin: Default::default(),
             pay_valid: Default::default(),
             pay_data: Default::default(),
@@ -200,8 +255,36 @@ impl Logic for FrameRx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, pos, len_r, in_frame, done_r, err_r, dst_ok, ethertype, version, kind,
-            cluster_r, epoch_r, sender_r, hlen_r, seq_r, plen_r, hcount, pcount, bad_id, hist_ok
+            self,
+            clock,
+            pos,
+            len_r,
+            in_frame,
+            done_r,
+            err_r,
+            dst_ok,
+            ethertype,
+            version,
+            kind,
+            cluster_r,
+            epoch_r,
+            sender_r,
+            hlen_r,
+            seq_r,
+            plen_r,
+            hcount,
+            pcount,
+            bad_id,
+            hist_ok,
+            cmp_cluster_ne,
+            cmp_epoch_ne,
+            cmp_seq_lt,
+            cmp_seq_gt,
+            cmp_seq_max,
+            cmp_member,
+            cmp_in_history,
+            cmp_hist_long,
+            last_hist
         );
         self.beat.next = self.rx.valid.val();
         self.byte9.next = bit_cast::<9, 8>(self.rx.data.val());
@@ -313,6 +396,27 @@ impl Logic for FrameRx {
             self.done_r.d.next = false;
             self.pos.d.next = 0.into();
         }
+        // Comparisons with the local state, one cycle behind the fields.
+        self.cmp_cluster_ne.d.next = self.cluster_r.q.val() != self.cluster_id.val();
+        self.cmp_epoch_ne.d.next = self.epoch_r.q.val() != self.local_epoch.val();
+        self.cmp_seq_lt.d.next = self.seq_r.q.val() < self.local_seq.val();
+        self.cmp_seq_gt.d.next = self.seq_r.q.val() > self.local_seq.val();
+        self.cmp_seq_max.d.next = self.local_seq.val().all();
+        self.cmp_member.d.next = self.members.val().get_bit(self.sender_r.q.val().index());
+        self.cmp_in_history.d.next = self.history.val().get_bit(self.sender_r.q.val().index());
+        self.cmp_hist_long.d.next = self.hlen_r.q.val() > self.h.val();
+        if self.in_history.val() {
+            self.last_hist.d.next = self.rx.data.val();
+        }
+        self.cluster_ne.next = self.cmp_cluster_ne.q.val();
+        self.epoch_ne.next = self.cmp_epoch_ne.q.val();
+        self.seq_lt.next = self.cmp_seq_lt.q.val();
+        self.seq_gt.next = self.cmp_seq_gt.q.val();
+        self.seq_max.next = self.cmp_seq_max.q.val();
+        self.sender_member.next = self.cmp_member.q.val();
+        self.sender_in_history.next = self.cmp_in_history.q.val();
+        self.hist_too_long.next = self.cmp_hist_long.q.val();
+        self.last_hist_id.next = self.last_hist.q.val();
         // The result, from the registers of a finished frame: the decode checks of
         // `Frame::decode`, first failure wins.
         self.done.next = self.done_r.q.val();

@@ -10,8 +10,13 @@
 //! clear); port B serves the transmit path. Both reads are registered: data for an address
 //! arrives the next cycle.
 //!
-//! Timing contract: a push must not follow a push, or a cycle in which port A read an
-//! index, directly: the oldest id is read the cycle before. The protocol core spaces them.
+//! A push into a full window evicts `evict_id`, which the caller supplies from a register:
+//! for an accepted frame it is the frame's last history id (the frame's history equals the
+//! window, so its last id is the oldest); for a repaired entry it is `oldest`, the id port A
+//! reads when idle, registered. `oldest` is valid once port A has been idle, and no push has
+//! happened, for three cycles; the protocol core spaces its control operations accordingly.
+//! Reading the eviction from registers keeps the block RAM's slow output out of the bitmap's
+//! update path.
 
 use rust_hdl::prelude::*;
 
@@ -24,6 +29,8 @@ pub struct HistoryWindow {
     /// Pulse: shift `push_id` in as the newest id; the oldest leaves once h ids are held.
     pub push: Signal<In, Bit>,
     pub push_id: Signal<In, Bits<8>>,
+    /// The id a push into a full window evicts (the oldest).
+    pub evict_id: Signal<In, Bits<8>>,
     /// Pulse: empty the window (an epoch starts). Takes priority over `push`.
     pub clear: Signal<In, Bit>,
     // ---- State
@@ -33,6 +40,8 @@ pub struct HistoryWindow {
     pub newest: Signal<Out, Bits<8>>,
     /// Bit i set: id i is in the window.
     pub bitmap: Signal<Out, Bits<256>>,
+    /// The oldest id, registered (see the module's timing note).
+    pub oldest: Signal<Out, Bits<8>>,
     // ---- Read port A (receive comparison; the oldest id when idle)
     /// Window index to read (0 = newest) when `a_use_index` is high.
     pub a_index: Signal<In, Bits<8>>,
@@ -48,6 +57,7 @@ pub struct HistoryWindow {
     newest_r: DFF<Bits<8>>,
     len_r: DFF<Bits<8>>,
     bits_r: DFF<Bits<256>>,
+    oldest_r: DFF<Bits<8>>,
     /// h.
     capacity: Constant<Bits<8>>,
     oldest_addr: Signal<Local, Bits<8>>,
@@ -64,10 +74,12 @@ impl HistoryWindow {
             reset: Default::default(),
             push: Default::default(),
             push_id: Default::default(),
+            evict_id: Default::default(),
             clear: Default::default(),
             len: Default::default(),
             newest: Default::default(),
             bitmap: Default::default(),
+            oldest: Default::default(),
             a_index: Default::default(),
             a_use_index: Default::default(),
             a_data: Default::default(),
@@ -78,6 +90,7 @@ impl HistoryWindow {
             newest_r: Default::default(),
             len_r: Default::default(),
             bits_r: Default::default(),
+            oldest_r: Default::default(),
             capacity: Constant::new((h as u64).to_bits()),
             oldest_addr: Default::default(),
             write_addr: Default::default(),
@@ -89,7 +102,7 @@ impl HistoryWindow {
 impl Logic for HistoryWindow {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, newest_r, len_r, bits_r);
+        dff_setup!(self, clock, newest_r, len_r, bits_r, oldest_r);
         self.ram_a.read_clock.next = self.clock.val();
         self.ram_a.write_clock.next = self.clock.val();
         self.ram_b.read_clock.next = self.clock.val();
@@ -106,6 +119,8 @@ impl Logic for HistoryWindow {
             self.ram_a.read_address.next = self.newest_r.q.val() - self.a_index.val();
         }
         self.a_data.next = self.ram_a.read_data.val();
+        self.oldest_r.d.next = self.ram_a.read_data.val();
+        self.oldest.next = self.oldest_r.q.val();
         self.ram_b.read_address.next = self.b_addr.val();
         self.b_data.next = self.ram_b.read_data.val();
         // Writes happen only on a push into a window that holds anything.
@@ -115,14 +130,14 @@ impl Logic for HistoryWindow {
         self.ram_b.write_address.next = self.write_addr.val();
         self.ram_a.write_data.next = self.push_id.val();
         self.ram_b.write_data.next = self.push_id.val();
-        // A full window drops its oldest id: the one port A has been reading.
+        // A full window drops its oldest id.
         self.evicted.next = self.bits_r.q.val();
         if self.len_r.q.val() == self.capacity.val() {
             self.evicted.next = self
                 .bits_r
                 .q
                 .val()
-                .replace_bit(self.ram_a.read_data.val().index(), false);
+                .replace_bit(self.evict_id.val().index(), false);
         }
         if self.reset.val() | self.clear.val() {
             self.len_r.d.next = 0.into();
@@ -176,8 +191,10 @@ mod tests {
             b.push(w.b_data.val().index() as u8);
         }
         w.a_use_index.next = false;
-        settle(w);
-        cycle(w, clock);
+        for _ in 0..3 {
+            settle(w);
+            cycle(w, clock);
+        }
         (a, b)
     }
 
@@ -203,12 +220,24 @@ mod tests {
                 };
                 w.push.next = true;
                 w.push_id.next = (id as u64).to_bits();
+                // Half the pushes evict through `oldest` (as repairs do), half through the
+                // caller's id (as accepted frames do).
+                if rng.chance(0.5) {
+                    w.evict_id.next = w.oldest.val();
+                } else {
+                    let oldest = model.to_vec().last().map_or(0, |h| h.0);
+                    w.evict_id.next = (oldest as u64).to_bits();
+                }
                 model.push(HostId(id));
             }
             settle(&mut w);
             cycle(&mut w, clock);
             w.push.next = false;
             w.clear.next = false;
+            settle(&mut w);
+            cycle(&mut w, clock);
+            settle(&mut w);
+            cycle(&mut w, clock);
             settle(&mut w);
             cycle(&mut w, clock);
             assert_eq!(w.len.val().index(), model.len(), "h {h} step {step}");

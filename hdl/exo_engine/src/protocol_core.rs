@@ -91,6 +91,11 @@ pub struct ProtocolCore {
     pub hist_bitmap: Signal<In, Bits<256>>,
     pub hist_push: Signal<Out, Bit>,
     pub hist_push_id: Signal<Out, Bits<8>>,
+    pub hist_evict_id: Signal<Out, Bits<8>>,
+    /// The window's oldest id (for repaired entries).
+    pub hist_oldest: Signal<In, Bits<8>>,
+    /// The judged frame's last history id (the oldest, if it is accepted into a full window).
+    pub rx_last_hist: Signal<In, Bits<8>>,
     pub hist_clear: Signal<Out, Bit>,
     // ---- Token timer
     pub timer_fire: Signal<In, Bit>,
@@ -186,15 +191,24 @@ pub struct ProtocolCore {
     v_len: DFF<Bits<16>>,
     want_tx: DFF<Bit>,
     lost_pending: DFF<Bit>,
-    /// Control sequencing: 0 idle, 1 boot (wait for the ring), 2 pass-token lookup,
-    /// 3 pass-token apply, 4 cool-down (one idle cycle after every operation).
+    /// Control sequencing: 0 idle, 1 boot (wait for the ring), 2, 5, 6 pass-token lookup
+    /// (the ring table's two-cycle read, then the registered steps), 3 pass-token apply,
+    /// 4, 7 cool-down (two idle cycles after every operation, so that the history window's
+    /// registered oldest id is valid for the next repair).
     phase: DFF<Bits<3>>,
     pass_holder: DFF<Bits<8>>,
+    /// Ring steps from the new holder to this host, registered (see "Where the token goes").
+    steps_r: DFF<Bits<9>>,
+    v_next: DFF<Bits<64>>,
+    v_agree_to: DFF<Bits<64>>,
+    v_last_hist: DFF<Bits<8>>,
+    /// epoch start + h, and seq − h: the agreement bounds, a cycle behind their inputs.
+    start_h: DFF<Bits<64>>,
+    seq_mh: DFF<Bits<64>>,
     // ---- Combinational helpers
     self_member: Signal<Local, Bit>,
     pass_pos: Signal<Local, Bits<9>>,
     steps: Signal<Local, Bits<9>>,
-    next_seq: Signal<Local, Bits<64>>,
     agree_to: Signal<Local, Bits<64>>,
     can_agree: Signal<Local, Bit>,
     resend: Signal<Local, Bit>,
@@ -247,6 +261,9 @@ impl ProtocolCore {
             hist_bitmap: Default::default(),
             hist_push: Default::default(),
             hist_push_id: Default::default(),
+            hist_evict_id: Default::default(),
+            hist_oldest: Default::default(),
+            rx_last_hist: Default::default(),
             hist_clear: Default::default(),
             timer_fire: Default::default(),
             timer_arm: Default::default(),
@@ -328,10 +345,15 @@ impl ProtocolCore {
             lost_pending: Default::default(),
             phase: Default::default(),
             pass_holder: Default::default(),
+            steps_r: Default::default(),
+            v_next: Default::default(),
+            v_agree_to: Default::default(),
+            v_last_hist: Default::default(),
+            start_h: Default::default(),
+            seq_mh: Default::default(),
             self_member: Default::default(),
             pass_pos: Default::default(),
             steps: Default::default(),
-            next_seq: Default::default(),
             agree_to: Default::default(),
             can_agree: Default::default(),
             resend: Default::default(),
@@ -380,7 +402,13 @@ impl Logic for ProtocolCore {
             want_tx,
             lost_pending,
             phase,
-            pass_holder
+            pass_holder,
+            steps_r,
+            v_next,
+            v_agree_to,
+            v_last_hist,
+            start_h,
+            seq_mh
         );
         // ---- State out
         self.status.next = self.status_r.q.val();
@@ -395,13 +423,13 @@ impl Logic for ProtocolCore {
         self.inflight_seq.next = self.if_seq.q.val();
         self.inflight_post.next = self.if_post.q.val();
         self.inflight_acceptable.next = self.if_acc.q.val();
-        self.locked.next = self.if_valid.q.val()
-            & self.if_acc.q.val()
-            & (self.if_seq.q.val() == self.seq_r.q.val());
+        // A message in flight is always at the local seq: every change of seq settles it.
+        self.locked.next = self.if_valid.q.val() & self.if_acc.q.val();
         self.self_member.next = self.ring_members.val().get_bit(self.host_id.val().index());
         // ---- Defaults: no command, no event
         self.hist_push.next = false;
         self.hist_push_id.next = self.v_sender.q.val();
+        self.hist_evict_id.next = self.v_last_hist.q.val();
         self.hist_clear.next = false;
         self.timer_arm.next = false;
         self.timer_slots.next = self.ring_len.val();
@@ -434,14 +462,18 @@ impl Logic for ProtocolCore {
         // ---- Where the token goes: the ring position of the new holder, and how many ring
         // steps it is from this host (0: this host holds the token).
         self.ring_lookup_id.next = self.rx_sender.val();
-        if (self.phase.q.val() == 2) | (self.phase.q.val() == 3) {
+        if (self.phase.q.val() == 2)
+            | (self.phase.q.val() == 5)
+            | (self.phase.q.val() == 6)
+            | (self.phase.q.val() == 3)
+        {
             self.ring_lookup_id.next = self.pass_holder.q.val();
         }
         self.pass_pos.next = bit_cast::<9, 8>(self.ring_pos.val()) + 1;
         if self.pass_pos.val() == self.ring_len.val() {
             self.pass_pos.next = 0.into();
         }
-        if self.phase.q.val() == 3 {
+        if (self.phase.q.val() == 5) | (self.phase.q.val() == 6) {
             self.pass_pos.next = bit_cast::<9, 8>(self.ring_pos.val());
         }
         self.steps.next = bit_cast::<9, 8>(self.ring_self_pos.val()) - self.pass_pos.val();
@@ -449,14 +481,18 @@ impl Logic for ProtocolCore {
             self.steps.next = bit_cast::<9, 8>(self.ring_self_pos.val()) + self.ring_len.val()
                 - self.pass_pos.val();
         }
-        // ---- Agreement: with `next_seq` entries, entry next_seq − 1 − h is agreed once the
-        // epoch holds h + 1 entries (so entries before the epoch are agreed with them).
-        self.next_seq.next = self.seq_r.q.val();
+        self.steps_r.d.next = self.steps.val();
+        // ---- Agreement: with s entries, entries below s − h are agreed once the epoch holds
+        // h + 1 entries (so entries before the epoch are agreed with them): s > start + h.
+        // s is the accepted seq + 1 for a verdict, the local seq for a resume.
+        self.start_h.d.next = self.start_r.q.val() + self.h.val();
+        self.seq_mh.d.next = self.seq_r.q.val() - self.h.val();
+        self.can_agree.next = self.seq_r.q.val() > self.start_h.q.val();
+        self.agree_to.next = self.seq_mh.q.val();
         if self.v_valid.q.val() {
-            self.next_seq.next = self.v_seq.q.val() + 1;
+            self.can_agree.next = self.v_next.q.val() > self.start_h.q.val();
+            self.agree_to.next = self.v_agree_to.q.val();
         }
-        self.can_agree.next = self.next_seq.val() > self.start_r.q.val() + self.h.val();
-        self.agree_to.next = self.next_seq.val() - self.h.val();
         // ---- Register the verdict on a finished frame
         if self.rx_done.val() {
             self.v_valid.d.next = true;
@@ -471,6 +507,9 @@ impl Logic for ProtocolCore {
             self.v_kind.d.next = self.acc_kind.val();
             self.v_halts.d.next = self.acc_halts.val();
             self.v_seq.d.next = self.rx_seq.val();
+            self.v_next.d.next = self.rx_seq.val() + 1;
+            self.v_agree_to.d.next = self.rx_seq.val() + 1 - self.h.val();
+            self.v_last_hist.d.next = self.rx_last_hist.val();
             self.v_epoch.d.next = self.rx_epoch.val();
             self.v_sender.d.next = self.rx_sender.val();
             self.v_len.d.next = self.rx_pay_len.val();
@@ -488,15 +527,15 @@ impl Logic for ProtocolCore {
                 // Our message at this seq is either the one accepted, or it goes back to
                 // the head of the queue (it never left it: only commit pops).
                 if self.if_valid.q.val()
-                    & (self.if_seq.q.val() == self.v_seq.q.val())
                     & (self.v_sender.q.val() == self.host_id.val())
                     & self.if_post.q.val()
                 {
                     self.q_commit.next = true;
                 }
                 self.if_valid.d.next = false;
-                self.seq_r.d.next = self.next_seq.val();
+                self.seq_r.d.next = self.v_next.q.val();
                 self.hist_push.next = true;
+                self.hist_evict_id.next = self.v_last_hist.q.val();
                 self.buf_commit.next = true;
                 if self.can_agree.val() & (self.agree_to.val() > self.agreed_r.q.val()) {
                     self.agreed_r.d.next = self.agree_to.val();
@@ -508,10 +547,10 @@ impl Logic for ProtocolCore {
                 self.holder_r.d.next = self.ring_next.val();
                 if self.self_member.val() {
                     self.timer_arm.next = true;
-                    if self.steps.val() == 0 {
+                    if self.steps_r.q.val() == 0 {
                         self.want_tx.d.next = true;
                     } else {
-                        self.timer_slots.next = self.steps.val();
+                        self.timer_slots.next = self.steps_r.q.val();
                     }
                 } else {
                     self.timer_stop.next = true;
@@ -534,7 +573,7 @@ impl Logic for ProtocolCore {
             }
         }
         // ---- Our turn: send the message in flight again, or the next one
-        self.resend.next = self.if_valid.q.val() & (self.if_seq.q.val() == self.seq_r.q.val());
+        self.resend.next = self.if_valid.q.val();
         self.new_acceptable.next = !(self.check_history.val()
             & self.hist_bitmap.val().get_bit(self.host_id.val().index()));
         if self.want_tx.q.val() & !self.tx_busy.val() {
@@ -623,7 +662,6 @@ impl Logic for ProtocolCore {
             } else if self.ctl_op.val() == 3 {
                 if !self.seq_r.q.val().all() {
                     if self.if_valid.q.val()
-                        & (self.if_seq.q.val() == self.seq_r.q.val())
                         & (self.ctl_sender.val() == self.host_id.val())
                         & self.if_post.q.val()
                     {
@@ -633,6 +671,7 @@ impl Logic for ProtocolCore {
                     if self.seq_r.q.val() >= self.start_r.q.val() {
                         self.hist_push.next = true;
                         self.hist_push_id.next = self.ctl_sender.val();
+                        self.hist_evict_id.next = self.hist_oldest.val();
                     }
                     self.seq_r.d.next = self.seq_r.q.val() + 1;
                 }
@@ -662,21 +701,27 @@ impl Logic for ProtocolCore {
                 }
             }
         } else if self.phase.q.val() == 2 {
+            self.phase.d.next = 5.into();
+        } else if self.phase.q.val() == 5 {
+            self.phase.d.next = 6.into();
+        } else if self.phase.q.val() == 6 {
             self.phase.d.next = 3.into();
         } else if self.phase.q.val() == 3 {
             self.holder_r.d.next = self.pass_holder.q.val();
             if self.self_member.val() {
                 self.timer_arm.next = true;
-                if self.steps.val() == 0 {
+                if self.steps_r.q.val() == 0 {
                     self.want_tx.d.next = true;
                 } else {
-                    self.timer_slots.next = self.steps.val();
+                    self.timer_slots.next = self.steps_r.q.val();
                 }
             } else {
                 self.timer_stop.next = true;
             }
             self.phase.d.next = 4.into();
         } else if self.phase.q.val() == 4 {
+            self.phase.d.next = 7.into();
+        } else if self.phase.q.val() == 7 {
             self.phase.d.next = 0.into();
         }
         // ---- Reset: boot state; the boot ring loads meanwhile

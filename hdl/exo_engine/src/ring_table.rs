@@ -25,7 +25,8 @@ pub struct RingTable {
     /// Pulse: the ring has `len_in` members (1..=256).
     pub set_len: Signal<In, Bit>,
     pub len_in: Signal<In, Bits<9>>,
-    // ---- Lookup (registered: answers the previous cycle's id)
+    // ---- Lookup (answers the id of two cycles before: the RAM's read and an output
+    // register, which keeps the block RAM's slow output out of the core's paths)
     pub lookup_id: Signal<In, Bits<8>>,
     pub lookup_pos: Signal<Out, Bits<8>>,
     pub lookup_next: Signal<Out, Bits<8>>,
@@ -37,6 +38,8 @@ pub struct RingTable {
     pub busy: Signal<Out, Bit>,
     // ---- Internals
     ram: RAM<Bits<16>, 8>,
+    pos_r: DFF<Bits<8>>,
+    next_r: DFF<Bits<8>>,
     members_r: DFF<Bits<256>>,
     len_r: DFF<Bits<9>>,
     self_pos_r: DFF<Bits<8>>,
@@ -75,6 +78,8 @@ impl RingTable {
             self_pos: Default::default(),
             busy: Default::default(),
             ram: Default::default(),
+            pos_r: Default::default(),
+            next_r: Default::default(),
             members_r: Default::default(),
             len_r: Default::default(),
             self_pos_r: Default::default(),
@@ -91,12 +96,14 @@ impl RingTable {
 impl Logic for RingTable {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, members_r, len_r, self_pos_r, init_r, init_id);
+        dff_setup!(self, clock, members_r, len_r, self_pos_r, init_r, init_id, pos_r, next_r);
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
         self.ram.read_address.next = self.lookup_id.val();
-        self.lookup_pos.next = self.ram.read_data.val().get_bits::<8>(8);
-        self.lookup_next.next = self.ram.read_data.val().get_bits::<8>(0);
+        self.pos_r.d.next = self.ram.read_data.val().get_bits::<8>(8);
+        self.next_r.d.next = self.ram.read_data.val().get_bits::<8>(0);
+        self.lookup_pos.next = self.pos_r.q.val();
+        self.lookup_next.next = self.next_r.q.val();
         self.members.next = self.members_r.q.val();
         self.len.next = self.len_r.q.val();
         self.self_pos.next = self.self_pos_r.q.val();
@@ -192,6 +199,7 @@ mod tests {
                 continue;
             }
             t.lookup_id.next = (id as u64).to_bits();
+            step(t);
             step(t);
             let pos = ring.distance(ring.members()[0], HostId(id)).unwrap();
             assert_eq!(t.lookup_pos.val().index(), pos, "{what}: pos of {id}");

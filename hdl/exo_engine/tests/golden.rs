@@ -374,7 +374,16 @@ fn run_random(n: usize, id: u8, frames: usize, seed: u64) -> ([u64; 13], [u64; 9
         } else {
             b.rng().range(20, 300)
         };
-        let (bytes, mac_error) = if !wire.is_empty() && b.rng().chance(0.9) {
+        // While our own frame is on its way, another member's frame at the same seq
+        // sometimes arrives first (the transmit lock must refuse it).
+        let conflict = if !wire.is_empty() && b.rng().chance(0.15) {
+            make_frame(&mut b, Kind::Conflict)
+        } else {
+            None
+        };
+        let (bytes, mac_error) = if let Some(f) = conflict {
+            f
+        } else if !wire.is_empty() && b.rng().chance(0.9) {
             (wire.remove(0), false)
         } else {
             let kind = pick_kind(&mut b);

@@ -92,9 +92,9 @@ impl Bench {
             token_timeout: u64::from(timeout_cycles) * CYCLE_NS,
         };
         cfg.max_posted = params.max_posted;
-        // The engine arms its boot timer after one reset cycle, n boot-ring writes and a
-        // two-cycle ring lookup.
-        let boot_ns = (n as u64 + 3) * CYCLE_NS;
+        // The engine arms its boot timer after one reset cycle, n boot-ring writes and the
+        // four-cycle token pass (ring lookup, registered output, registered steps, apply).
+        let boot_ns = (n as u64 + 5) * CYCLE_NS;
         let mut bench = Bench {
             engine,
             model: if cold {
@@ -117,7 +117,7 @@ impl Bench {
             decode_checks: [0; 9],
         };
         settle(&mut *bench.engine);
-        bench.idle(n as u64 + 8);
+        bench.idle(n as u64 + 10);
         bench
     }
 
@@ -375,12 +375,12 @@ impl Bench {
 
     /// Writes a command and waits until the core has taken it; returns the cycle in which
     /// the engine passes the token for operations that do (load, resume): the core takes the
-    /// command in the cycle before the port is ready again, looks the holder up for two
-    /// cycles and arms its timer in the third.
+    /// command in the cycle before the port is ready again, looks the holder up for three
+    /// cycles and arms its timer in the fourth.
     fn command(&mut self, operation: u64) -> u64 {
         self.ctl_write(reg::COMMAND, operation as u32);
         self.ctl_wait_ready();
-        self.cycle + 1
+        self.cycle + 3
     }
 
     /// Steps to `cycle` (the engine's token-passing instant) so the model acts then too.
