@@ -9,6 +9,7 @@ The Verilog comes from EXO_HDL_DIR (default build/hdl under the project root), w
 
 import os
 import random
+import shutil
 import struct
 import zlib
 from pathlib import Path
@@ -45,17 +46,26 @@ def run(name, toplevel, test_module, test_dir, testcase, extra_sources=(), extra
     venv_bin = str(ROOT / ".venv" / "bin")
     if venv_bin not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = venv_bin + os.pathsep + os.environ.get("PATH", "")
+    # The PyPI wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so builds big enough
+    # for precompiled headers (the fabric's) pass the header as a file to link; a make
+    # command-line variable (MAKEFLAGS) restores gcc's -include.
+    os.environ["MAKEFLAGS"] = "CFG_CXXFLAGS_PCH_I=-include"
     sources = design_files(name, extra_sources)
     build_dir = ROOT / "build" / "cocotb" / toplevel
     runner = get_runner("verilator")
-    runner.build(
-        sources=[str(s) for s in sources if not str(s).endswith(".vlt")],
-        build_args=[str(s) for s in sources if str(s).endswith(".vlt")],
-        hdl_toplevel=toplevel,
-        build_dir=build_dir,
-        always=False,
-        timescale=("1ns", "1ps"),
-    )
+    try:
+        runner.build(
+            sources=[str(s) for s in sources if not str(s).endswith(".vlt")],
+            build_args=[str(s) for s in sources if str(s).endswith(".vlt")],
+            hdl_toplevel=toplevel,
+            build_dir=build_dir,
+            always=False,
+            timescale=("1ns", "1ps"),
+        )
+    except BaseException:
+        # A failed Verilator build leaves a directory the next build cannot reuse.
+        shutil.rmtree(build_dir, ignore_errors=True)
+        raise
     results_xml = build_dir / f"{test_module}.{testcase}.result.xml"
     env = {"EXO_SEED": str(seed())}
     env.update(extra_env or {})
