@@ -1,6 +1,7 @@
 //! `exo`: the command-line tool of the Exo project.
 
 mod check_cmd;
+mod hdl_cmd;
 mod sim_cmd;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +27,10 @@ enum Command {
     Check(check_cmd::CheckArgs),
     /// Print the Exo network frame layout (the table the protocol document embeds).
     Wire,
+    /// Write the RTL as Verilog (one file per design, lint waivers, a JSON manifest).
+    Emit(hdl_cmd::EmitArgs),
+    /// Synthesize, place and route a design on LFE5U-25F-6BG256C; print LUT4/FF/DP16KD/Fmax.
+    Pnr(hdl_cmd::PnrArgs),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +38,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Sim(args) => sim_cmd::run(args),
         Command::Check(args) => check_cmd::run(args),
+        Command::Emit(args) => hdl_cmd::emit(args),
+        Command::Pnr(args) => hdl_cmd::pnr(args),
         Command::Wire => {
             print!("{}", exo_proto::wire::layout_markdown());
             ExitCode::SUCCESS

@@ -54,7 +54,7 @@ pub struct AcceptRule {
     pub hist_match: Signal<In, Bit>,
     pub sender_in_history: Signal<In, Bit>,
     /// The frame's sender is this host.
-    pub from_self: Signal<In, Bit>,
+    pub from_us: Signal<In, Bit>,
     // ---- Local state
     /// Not running (stopped or halted).
     pub halted: Signal<In, Bit>,
@@ -87,7 +87,7 @@ impl AcceptRule {
             seq_max: Default::default(),
             hist_match: Default::default(),
             sender_in_history: Default::default(),
-            from_self: Default::default(),
+            from_us: Default::default(),
             halted: Default::default(),
             locked: Default::default(),
             accept: Default::default(),
@@ -143,7 +143,7 @@ impl Logic for AcceptRule {
             self.reason.next = 10.into();
             self.anomaly.next = true;
             self.anomaly_kind.next = 2.into();
-        } else if self.check_lock.val() & self.locked.val() & !self.from_self.val() {
+        } else if self.check_lock.val() & self.locked.val() & !self.from_us.val() {
             self.reason.next = 11.into();
             self.anomaly.next = true;
             self.anomaly_kind.next = 1.into();

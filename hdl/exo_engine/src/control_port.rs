@@ -128,7 +128,7 @@ pub struct ControlPort {
     pub ring_pos: Signal<In, Bits<8>>,
     pub ring_next: Signal<In, Bits<8>>,
     pub ring_len: Signal<In, Bits<9>>,
-    pub self_pos: Signal<In, Bits<8>>,
+    pub own_pos: Signal<In, Bits<8>>,
     pub members: Signal<In, Bits<256>>,
     pub ring_busy: Signal<In, Bit>,
     // ---- History (read port B while the transmit path is idle)
@@ -219,7 +219,7 @@ impl ControlPort {
             ring_pos: Default::default(),
             ring_next: Default::default(),
             ring_len: Default::default(),
-            self_pos: Default::default(),
+            own_pos: Default::default(),
             members: Default::default(),
             ring_busy: Default::default(),
             hist_len: Default::default(),
@@ -334,7 +334,7 @@ impl Logic for ControlPort {
             }
             24 => {
                 self.reg_value.next = bit_cast::<32, 8>(self.holder.val())
-                    | (bit_cast::<32, 8>(self.self_pos.val()) << 8)
+                    | (bit_cast::<32, 8>(self.own_pos.val()) << 8)
                     | (bit_cast::<32, 9>(self.ring_len.val()) << 16);
             }
             25 => {

@@ -207,7 +207,7 @@ impl Logic for ExoEngine {
         self.rule.seq_max.next = self.frame_rx.seq_max.val();
         self.rule.hist_match.next = self.frame_rx.hist_match.val();
         self.rule.sender_in_history.next = self.frame_rx.sender_in_history.val();
-        self.rule.from_self.next = self.frame_rx.sender.val() == self.host_id.val();
+        self.rule.from_us.next = self.frame_rx.sender.val() == self.host_id.val();
         self.rule.halted.next = self.core.halted.val();
         self.rule.locked.next = self.core.locked.val();
         self.core.rx_done.next = self.frame_rx.done.val();
@@ -232,7 +232,7 @@ impl Logic for ExoEngine {
         self.core.ring_pos.next = self.ring.lookup_pos.val();
         self.core.ring_next.next = self.ring.lookup_next.val();
         self.core.ring_len.next = self.ring.len.val();
-        self.core.ring_self_pos.next = self.ring.self_pos.val();
+        self.core.ring_own_pos.next = self.ring.own_pos.val();
         self.core.ring_members.next = self.ring.members.val();
         self.core.ring_busy.next = self.ring.busy.val();
         self.core.hist_bitmap.next = self.history.bitmap.val();
@@ -350,7 +350,7 @@ impl Logic for ExoEngine {
         self.control.ring_pos.next = self.ring.lookup_pos.val();
         self.control.ring_next.next = self.ring.lookup_next.val();
         self.control.ring_len.next = self.ring.len.val();
-        self.control.self_pos.next = self.ring.self_pos.val();
+        self.control.own_pos.next = self.ring.own_pos.val();
         self.control.members.next = self.ring.members.val();
         self.control.ring_busy.next = self.ring.busy.val();
         self.control.hist_len.next = self.history.len.val();

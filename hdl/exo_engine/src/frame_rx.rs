@@ -68,10 +68,8 @@ pub struct FrameRx {
     pub invalid_id: Signal<Out, Bit>,
     /// The history equals the local window (same length, same ids in order).
     pub hist_match: Signal<Out, Bit>,
-    pub cluster: Signal<Out, Bits<16>>,
     pub epoch: Signal<Out, Bits<32>>,
     pub sender: Signal<Out, Bits<8>>,
-    pub hist_len: Signal<Out, Bits<8>>,
     pub seq: Signal<Out, Bits<64>>,
     pub pay_len: Signal<Out, Bits<16>>,
     // ---- Comparisons with the local state, registered every cycle so that the verdict
@@ -197,10 +195,8 @@ impl FrameRx {
             malformed_kind: Default::default(),
             invalid_id: Default::default(),
             hist_match: Default::default(),
-            cluster: Default::default(),
             epoch: Default::default(),
             sender: Default::default(),
-            hist_len: Default::default(),
             seq: Default::default(),
             pay_len: Default::default(),
             pos: Default::default(),
@@ -421,10 +417,8 @@ impl Logic for FrameRx {
         // `Frame::decode`, first failure wins.
         self.done.next = self.done_r.q.val();
         self.mac_error.next = self.err_r.q.val();
-        self.cluster.next = self.cluster_r.q.val();
         self.epoch.next = self.epoch_r.q.val();
         self.sender.next = self.sender_r.q.val();
-        self.hist_len.next = self.hlen_r.q.val();
         self.seq.next = self.seq_r.q.val();
         self.pay_len.next = self.plen_r.q.val();
         self.invalid_id.next = self.bad_id.q.val();

@@ -84,7 +84,7 @@ pub struct ProtocolCore {
     /// Successor of the looked-up id.
     pub ring_next: Signal<In, Bits<8>>,
     pub ring_len: Signal<In, Bits<9>>,
-    pub ring_self_pos: Signal<In, Bits<8>>,
+    pub ring_own_pos: Signal<In, Bits<8>>,
     pub ring_members: Signal<In, Bits<256>>,
     pub ring_busy: Signal<In, Bit>,
     // ---- History window
@@ -206,7 +206,7 @@ pub struct ProtocolCore {
     start_h: DFF<Bits<64>>,
     seq_mh: DFF<Bits<64>>,
     // ---- Combinational helpers
-    self_member: Signal<Local, Bit>,
+    own_member: Signal<Local, Bit>,
     pass_pos: Signal<Local, Bits<9>>,
     steps: Signal<Local, Bits<9>>,
     agree_to: Signal<Local, Bits<64>>,
@@ -255,7 +255,7 @@ impl ProtocolCore {
             ring_pos: Default::default(),
             ring_next: Default::default(),
             ring_len: Default::default(),
-            ring_self_pos: Default::default(),
+            ring_own_pos: Default::default(),
             ring_members: Default::default(),
             ring_busy: Default::default(),
             hist_bitmap: Default::default(),
@@ -351,7 +351,7 @@ impl ProtocolCore {
             v_last_hist: Default::default(),
             start_h: Default::default(),
             seq_mh: Default::default(),
-            self_member: Default::default(),
+            own_member: Default::default(),
             pass_pos: Default::default(),
             steps: Default::default(),
             agree_to: Default::default(),
@@ -425,7 +425,7 @@ impl Logic for ProtocolCore {
         self.inflight_acceptable.next = self.if_acc.q.val();
         // A message in flight is always at the local seq: every change of seq settles it.
         self.locked.next = self.if_valid.q.val() & self.if_acc.q.val();
-        self.self_member.next = self.ring_members.val().get_bit(self.host_id.val().index());
+        self.own_member.next = self.ring_members.val().get_bit(self.host_id.val().index());
         // ---- Defaults: no command, no event
         self.hist_push.next = false;
         self.hist_push_id.next = self.v_sender.q.val();
@@ -476,9 +476,9 @@ impl Logic for ProtocolCore {
         if (self.phase.q.val() == 5) | (self.phase.q.val() == 6) {
             self.pass_pos.next = bit_cast::<9, 8>(self.ring_pos.val());
         }
-        self.steps.next = bit_cast::<9, 8>(self.ring_self_pos.val()) - self.pass_pos.val();
-        if bit_cast::<9, 8>(self.ring_self_pos.val()) < self.pass_pos.val() {
-            self.steps.next = bit_cast::<9, 8>(self.ring_self_pos.val()) + self.ring_len.val()
+        self.steps.next = bit_cast::<9, 8>(self.ring_own_pos.val()) - self.pass_pos.val();
+        if bit_cast::<9, 8>(self.ring_own_pos.val()) < self.pass_pos.val() {
+            self.steps.next = bit_cast::<9, 8>(self.ring_own_pos.val()) + self.ring_len.val()
                 - self.pass_pos.val();
         }
         self.steps_r.d.next = self.steps.val();
@@ -545,7 +545,7 @@ impl Logic for ProtocolCore {
                 self.rec_kind.next = 1.into();
                 // The sender's successor holds the token now.
                 self.holder_r.d.next = self.ring_next.val();
-                if self.self_member.val() {
+                if self.own_member.val() {
                     self.timer_arm.next = true;
                     if self.steps_r.q.val() == 0 {
                         self.want_tx.d.next = true;
@@ -708,7 +708,7 @@ impl Logic for ProtocolCore {
             self.phase.d.next = 3.into();
         } else if self.phase.q.val() == 3 {
             self.holder_r.d.next = self.pass_holder.q.val();
-            if self.self_member.val() {
+            if self.own_member.val() {
                 self.timer_arm.next = true;
                 if self.steps_r.q.val() == 0 {
                     self.want_tx.d.next = true;

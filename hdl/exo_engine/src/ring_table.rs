@@ -34,7 +34,7 @@ pub struct RingTable {
     pub members: Signal<Out, Bits<256>>,
     pub len: Signal<Out, Bits<9>>,
     /// This host's position in the ring (meaningful when it is a member).
-    pub self_pos: Signal<Out, Bits<8>>,
+    pub own_pos: Signal<Out, Bits<8>>,
     pub busy: Signal<Out, Bit>,
     // ---- Internals
     ram: RAM<Bits<16>, 8>,
@@ -42,7 +42,7 @@ pub struct RingTable {
     next_r: DFF<Bits<8>>,
     members_r: DFF<Bits<256>>,
     len_r: DFF<Bits<9>>,
-    self_pos_r: DFF<Bits<8>>,
+    own_pos_r: DFF<Bits<8>>,
     init_r: DFF<Bit>,
     init_id: DFF<Bits<8>>,
     host_id: Constant<Bits<8>>,
@@ -75,14 +75,14 @@ impl RingTable {
             lookup_next: Default::default(),
             members: Default::default(),
             len: Default::default(),
-            self_pos: Default::default(),
+            own_pos: Default::default(),
             busy: Default::default(),
             ram: Default::default(),
             pos_r: Default::default(),
             next_r: Default::default(),
             members_r: Default::default(),
             len_r: Default::default(),
-            self_pos_r: Default::default(),
+            own_pos_r: Default::default(),
             init_r: Default::default(),
             init_id: Default::default(),
             host_id: Constant::new((host_id as u64).to_bits()),
@@ -96,7 +96,7 @@ impl RingTable {
 impl Logic for RingTable {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, members_r, len_r, self_pos_r, init_r, init_id, pos_r, next_r);
+        dff_setup!(self, clock, members_r, len_r, own_pos_r, init_r, init_id, pos_r, next_r);
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
         self.ram.read_address.next = self.lookup_id.val();
@@ -106,7 +106,7 @@ impl Logic for RingTable {
         self.lookup_next.next = self.next_r.q.val();
         self.members.next = self.members_r.q.val();
         self.len.next = self.len_r.q.val();
-        self.self_pos.next = self.self_pos_r.q.val();
+        self.own_pos.next = self.own_pos_r.q.val();
         self.busy.next = self.init_r.q.val();
         // Default write: the control port's entry.
         self.ram.write_enable.next = false;
@@ -118,7 +118,7 @@ impl Logic for RingTable {
             self.init_id.d.next = 0.into();
             self.members_r.d.next = self.boot_members.val();
             self.len_r.d.next = self.boot_len.val();
-            self.self_pos_r.d.next = self.host_id.val();
+            self.own_pos_r.d.next = self.host_id.val();
         } else if self.init_r.q.val() {
             // Boot ring: id i at position i, followed by i + 1 (the last by 0).
             self.ram.write_enable.next = true;
@@ -142,7 +142,7 @@ impl Logic for RingTable {
                     .val()
                     .replace_bit(self.wr_id.val().index(), true);
                 if self.wr_id.val() == self.host_id.val() {
-                    self.self_pos_r.d.next = self.wr_pos.val();
+                    self.own_pos_r.d.next = self.wr_pos.val();
                 }
             }
             if self.set_len.val() {
@@ -211,7 +211,7 @@ mod tests {
             );
         }
         if let Some(pos) = ring.distance(ring.members()[0], HostId(host)) {
-            assert_eq!(t.self_pos.val().index(), pos, "{what}: self position");
+            assert_eq!(t.own_pos.val().index(), pos, "{what}: self position");
         }
     }
 

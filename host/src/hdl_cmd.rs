@@ -1,0 +1,175 @@
+//! `exo emit` and `exo pnr`: the RTL as a product.
+//!
+//! `exo emit --out DIR` writes every emitted design (`<name>.v` with its readable top module,
+//! `<name>.vlt` with its lint waivers) and `manifest.json` (each design's parameters and
+//! ports). `exo pnr` synthesizes one design with yosys and places and routes it with
+//! nextpnr-ecp5 on LFE5U-25F-6BG256C at 125 MHz — never with `--timing-allow-fail` — and
+//! prints its use of LUT4, FF and DP16KD and its Fmax.
+
+use clap::{Args, ValueEnum};
+use exo_engine::EngineParams;
+use exo_hdl_common::tools::{self, LFE5U_25F_6BG256C};
+use exo_hdl_common::Design;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Engine parameters on the command line.
+#[derive(Args, Debug, Clone)]
+pub struct EngineArgs {
+    /// Hosts in the cluster (1 to 256).
+    #[arg(long, default_value_t = 5)]
+    pub nodes: usize,
+    /// This engine's host id.
+    #[arg(long, default_value_t = 0)]
+    pub host_id: u8,
+    /// Cluster id carried in every frame.
+    #[arg(long, default_value_t = 1)]
+    pub cluster: u16,
+    /// Messages that may wait to be sent (1 to 64).
+    #[arg(long, default_value_t = 16)]
+    pub max_posted: usize,
+    /// Token timeout in 8 ns cycles.
+    #[arg(long, default_value_t = exo_engine::params::DEFAULT_TOKEN_TIMEOUT_CYCLES)]
+    pub token_timeout_cycles: u32,
+}
+
+impl EngineArgs {
+    pub fn params(&self) -> EngineParams {
+        let mut p = EngineParams::new(self.nodes, self.host_id);
+        p.cluster = self.cluster;
+        p.max_posted = self.max_posted;
+        p.token_timeout_cycles = self.token_timeout_cycles;
+        p
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct EmitArgs {
+    /// Directory to write into (created if missing).
+    #[arg(long, default_value = "build/hdl")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Which {
+    Engine,
+}
+
+#[derive(Args, Debug)]
+pub struct PnrArgs {
+    /// The design to place and route.
+    #[arg(long, value_enum, default_value_t = Which::Engine)]
+    pub design: Which,
+    /// Working directory for the tools' files.
+    #[arg(long, default_value = "build/pnr")]
+    pub out: PathBuf,
+    /// Target clock, MHz (GMII runs at 125).
+    #[arg(long, default_value_t = 125.0)]
+    pub mhz: f64,
+    /// nextpnr's placement seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u32,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+/// Every design `exo emit` writes.
+pub fn designs(engine: &EngineArgs) -> Result<Vec<Design>, String> {
+    let engine = exo_engine::design(&engine.params()).map_err(|e| format!("engine: {e}"))?;
+    Ok(vec![engine])
+}
+
+pub fn emit(args: EmitArgs) -> ExitCode {
+    let designs = match designs(&args.engine) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("exo emit: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for d in &designs {
+        if let Err(e) = d.write(&args.out) {
+            eprintln!("exo emit: {e}");
+            return ExitCode::FAILURE;
+        }
+        println!("{}", args.out.join(d.file_name()).display());
+    }
+    let manifest = serde_json::json!({
+        "generator": format!("exo {}", env!("CARGO_PKG_VERSION")),
+        "designs": designs.iter().map(|d| serde_json::json!({
+            "name": d.name,
+            "file": d.file_name(),
+            "waivers": d.waiver_file_name(),
+            "summary": d.summary,
+            "parameters": d.parameters,
+            "ports": d.ports,
+        })).collect::<Vec<_>>(),
+    });
+    let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+    if let Err(e) = tools::write(&args.out, "manifest.json", &text) {
+        eprintln!("exo emit: {e}");
+        return ExitCode::FAILURE;
+    }
+    println!("{}", args.out.join("manifest.json").display());
+    ExitCode::SUCCESS
+}
+
+pub fn pnr(args: PnrArgs) -> ExitCode {
+    let design = match args.design {
+        Which::Engine => exo_engine::design(&args.engine.params()).map_err(|e| e.to_string()),
+    };
+    let design = match design {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("exo pnr: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let dir = args.out.join(&design.name);
+    eprintln!(
+        "exo pnr: {} on {}-{}{} at {} MHz in {} (synthesis, then place and route; a few minutes)",
+        design.name,
+        LFE5U_25F_6BG256C.device,
+        LFE5U_25F_6BG256C.speed,
+        LFE5U_25F_6BG256C.package,
+        args.mhz,
+        dir.display()
+    );
+    let report = match design.place_and_route(&dir, &LFE5U_25F_6BG256C, args.mhz, args.seed) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("exo pnr: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.json {
+        let out = serde_json::json!({
+            "design": design.name,
+            "parameters": design.parameters,
+            "report": report,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else {
+        println!("design      {}", design.name);
+        println!(
+            "part        {}-{}{}",
+            report.device, report.speed, report.package
+        );
+        println!("LUT4        {}", report.lut4);
+        println!("FF          {}", report.ff);
+        println!("DP16KD      {}", report.dp16kd);
+        println!("IO          {}", report.io);
+        for (clock, f) in &report.fmax_mhz {
+            println!(
+                "Fmax        {f:.2} MHz ({clock}; target {} MHz)",
+                report.target_mhz
+            );
+        }
+    }
+    ExitCode::SUCCESS
+}
