@@ -157,6 +157,9 @@ pub struct ControlPort {
     hist_index: DFF<Bits<8>>,
     ring_index: DFF<Bits<8>>,
     pending: DFF<Bits<3>>,
+    /// The cycle after a command is handed over, while the core executes it: the port waits,
+    /// so that the next request sees its effect (a ring write after a stop, say).
+    handed: DFF<Bit>,
     refused: DFF<Bit>,
     rdata_r: DFF<Bits<32>>,
     rvalid_r: DFF<Bit>,
@@ -245,6 +248,7 @@ impl ControlPort {
             hist_index: Default::default(),
             ring_index: Default::default(),
             pending: Default::default(),
+            handed: Default::default(),
             refused: Default::default(),
             rdata_r: Default::default(),
             rvalid_r: Default::default(),
@@ -265,8 +269,9 @@ impl Logic for ControlPort {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, epoch_s, seq_s, holder_s, ours_s, sender_s, hist_index, ring_index,
-            pending, refused, rdata_r, rvalid_r, slow, slow_ring, raddr, rpending, slow_wait
+            self, clock, handed, epoch_s, seq_s, holder_s, ours_s, sender_s, hist_index,
+            ring_index, pending, refused, rdata_r, rvalid_r, slow, slow_ring, raddr, rpending,
+            slow_wait
         );
         // ---- Staged values and the pending command, to the core
         self.stage_epoch.next = self.epoch_s.q.val();
@@ -275,9 +280,11 @@ impl Logic for ControlPort {
         self.stage_ours.next = self.ours_s.q.val();
         self.stage_sender.next = self.sender_s.q.val();
         self.op.next = 0.into();
+        self.handed.d.next = false;
         if !self.core_busy.val() {
             self.op.next = self.pending.q.val();
             self.pending.d.next = 0.into();
+            self.handed.d.next = self.pending.q.val().any();
         }
         // ---- Defaults
         self.ring_clear.next = false;
@@ -297,8 +304,10 @@ impl Logic for ControlPort {
         self.rvalid_r.d.next = false;
         self.rdata.next = self.rdata_r.q.val();
         self.rvalid.next = self.rvalid_r.q.val();
-        self.ready.next =
-            !self.pending.q.val().any() & (self.slow.q.val() == 0) & !self.rpending.q.val();
+        self.ready.next = !self.pending.q.val().any()
+            & !self.handed.q.val()
+            & (self.slow.q.val() == 0)
+            & !self.rpending.q.val();
         self.taking.next = self.ready.val() & (self.write.val() | self.read.val());
         // ---- Register reads
         self.reg_value.next = 0.into();

@@ -89,7 +89,6 @@ pub struct FrameRx {
     pub last_hist_id: Signal<Out, Bits<8>>,
     // ---- Internals
     pos: DFF<Bits<11>>,
-    len_r: DFF<Bits<11>>,
     in_frame: DFF<Bit>,
     done_r: DFF<Bit>,
     err_r: DFF<Bit>,
@@ -116,6 +115,15 @@ pub struct FrameRx {
     cmp_in_history: DFF<Bit>,
     cmp_hist_long: DFF<Bit>,
     last_hist: DFF<Bits<8>>,
+    /// 34 + history + payload length, and the frame length that implies (at least 60),
+    /// registered as soon as the header is in.
+    declared_r: DFF<Bits<17>>,
+    expected_r: DFF<Bits<17>>,
+    /// The length checks of `Frame::decode`, registered with the last beat.
+    runt_r: DFF<Bit>,
+    oversize_r: DFF<Bit>,
+    truncated_r: DFF<Bit>,
+    trailing_r: DFF<Bit>,
     hosts: Constant<Bits<9>>,
     cluster_id: Constant<Bits<16>>,
     h: Constant<Bits<8>>,
@@ -142,7 +150,6 @@ pub struct FrameRx {
     byte9: Signal<Local, Bits<9>>,
     declared: Signal<Local, Bits<17>>,
     expected: Signal<Local, Bits<17>>,
-    len17: Signal<Local, Bits<17>>,
 }
 
 fn offset(f: wire::Field) -> Constant<Bits<11>> {
@@ -183,6 +190,12 @@ impl FrameRx {
             cmp_in_history: Default::default(),
             cmp_hist_long: Default::default(),
             last_hist: Default::default(),
+            declared_r: Default::default(),
+            expected_r: Default::default(),
+            runt_r: Default::default(),
+            oversize_r: Default::default(),
+            truncated_r: Default::default(),
+            trailing_r: Default::default(),
             cluster_id: Constant::new((cluster as u64).to_bits()),
             h: Constant::new(((hosts / 2) as u64).to_bits()),
             frame_begin: Default::default(),
@@ -200,7 +213,6 @@ impl FrameRx {
             seq: Default::default(),
             pay_len: Default::default(),
             pos: Default::default(),
-            len_r: Default::default(),
             in_frame: Default::default(),
             done_r: Default::default(),
             err_r: Default::default(),
@@ -242,7 +254,6 @@ impl FrameRx {
             byte9: Default::default(),
             declared: Default::default(),
             expected: Default::default(),
-            len17: Default::default(),
         }
     }
 }
@@ -254,7 +265,6 @@ impl Logic for FrameRx {
             self,
             clock,
             pos,
-            len_r,
             in_frame,
             done_r,
             err_r,
@@ -280,7 +290,13 @@ impl Logic for FrameRx {
             cmp_member,
             cmp_in_history,
             cmp_hist_long,
-            last_hist
+            last_hist,
+            declared_r,
+            expected_r,
+            runt_r,
+            oversize_r,
+            truncated_r,
+            trailing_r
         );
         self.beat.next = self.rx.valid.val();
         self.byte9.next = bit_cast::<9, 8>(self.rx.data.val());
@@ -380,10 +396,13 @@ impl Logic for FrameRx {
                 self.in_frame.d.next = false;
                 self.done_r.d.next = true;
                 self.err_r.d.next = self.rx.error.val();
-                self.len_r.d.next = self.pos.q.val() + 1;
-                if self.pos.q.val() == 2047 {
-                    self.len_r.d.next = self.pos.q.val();
-                }
+                // Length checks against the final length (pos + 1), registered now.
+                self.runt_r.d.next = self.pos.q.val() < self.min_len.val() - 1;
+                self.oversize_r.d.next = self.pos.q.val() >= self.max_len.val();
+                self.truncated_r.d.next =
+                    self.declared_r.q.val() > bit_cast::<17, 11>(self.pos.q.val()) + 1;
+                self.trailing_r.d.next =
+                    self.expected_r.q.val() != bit_cast::<17, 11>(self.pos.q.val()) + 1;
                 self.pos.d.next = 0.into();
             }
         }
@@ -424,7 +443,6 @@ impl Logic for FrameRx {
         self.invalid_id.next = self.bad_id.q.val();
         self.hist_match.next =
             self.hist_ok.q.val() & (self.hlen_r.q.val() == self.local_hist_len.val());
-        self.len17.next = bit_cast::<17, 11>(self.len_r.q.val());
         self.declared.next = bit_cast::<17, 11>(self.header_len.val())
             + bit_cast::<17, 8>(self.hlen_r.q.val())
             + bit_cast::<17, 16>(self.plen_r.q.val());
@@ -432,11 +450,13 @@ impl Logic for FrameRx {
         if self.declared.val() < bit_cast::<17, 11>(self.min_len.val()) {
             self.expected.next = bit_cast::<17, 11>(self.min_len.val());
         }
+        self.declared_r.d.next = self.declared.val();
+        self.expected_r.d.next = self.expected.val();
         self.malformed.next = true;
         self.malformed_kind.next = 0.into();
-        if self.len_r.q.val() < self.min_len.val() {
+        if self.runt_r.q.val() {
             self.malformed_kind.next = 0.into();
-        } else if self.len_r.q.val() > self.max_len.val() {
+        } else if self.oversize_r.q.val() {
             self.malformed_kind.next = 1.into();
         } else if !self.dst_ok.q.val() {
             self.malformed_kind.next = 2.into();
@@ -448,9 +468,9 @@ impl Logic for FrameRx {
             self.malformed_kind.next = 5.into();
         } else if self.hlen_r.q.val() > self.max_history.val() {
             self.malformed_kind.next = 6.into();
-        } else if self.declared.val() > self.len17.val() {
+        } else if self.truncated_r.q.val() {
             self.malformed_kind.next = 7.into();
-        } else if self.len17.val() != self.expected.val() {
+        } else if self.trailing_r.q.val() {
             self.malformed_kind.next = 8.into();
         } else {
             self.malformed.next = false;

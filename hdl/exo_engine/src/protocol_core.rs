@@ -197,6 +197,15 @@ pub struct ProtocolCore {
     /// registered oldest id is valid for the next repair).
     phase: DFF<Bits<3>>,
     pass_holder: DFF<Bits<8>>,
+    /// A control operation taken from the port, executed the next cycle (from a register,
+    /// so that the port's handshake is not in the state update's paths).
+    op_r: DFF<Bits<3>>,
+    /// A load (high) or a resume (low) waits for its token pass: it takes effect, all at
+    /// once as in the model, in the cycle the token passes.
+    pend_load: DFF<Bit>,
+    ld_epoch: DFF<Bits<32>>,
+    ld_seq: DFF<Bits<64>>,
+    ld_ours: DFF<Bit>,
     /// Ring steps from the new holder to this host, registered (see "Where the token goes").
     steps_r: DFF<Bits<9>>,
     v_next: DFF<Bits<64>>,
@@ -345,6 +354,11 @@ impl ProtocolCore {
             lost_pending: Default::default(),
             phase: Default::default(),
             pass_holder: Default::default(),
+            op_r: Default::default(),
+            pend_load: Default::default(),
+            ld_epoch: Default::default(),
+            ld_seq: Default::default(),
+            ld_ours: Default::default(),
             steps_r: Default::default(),
             v_next: Default::default(),
             v_agree_to: Default::default(),
@@ -403,6 +417,11 @@ impl Logic for ProtocolCore {
             lost_pending,
             phase,
             pass_holder,
+            op_r,
+            pend_load,
+            ld_epoch,
+            ld_seq,
+            ld_ours,
             steps_r,
             v_next,
             v_agree_to,
@@ -637,29 +656,29 @@ impl Logic for ProtocolCore {
             & !self.v_valid.q.val()
             & !self.want_tx.q.val()
             & !self.lost_pending.q.val()
-            & (self.phase.q.val() == 0);
+            & (self.phase.q.val() == 0)
+            & !self.op_r.q.val().any();
         self.ctl_busy.next = !self.ctl_free.val();
         self.quiet.next = self.ctl_free.val();
+        self.op_r.d.next = 0.into();
         if self.ctl_free.val() {
-            if self.ctl_op.val() == 1 {
+            self.op_r.d.next = self.ctl_op.val();
+        }
+        if self.op_r.q.val().any() {
+            if self.op_r.q.val() == 1 {
                 if self.status_r.q.val() == 0 {
                     self.status_r.d.next = 1.into();
                     self.timer_stop.next = true;
                 }
                 self.phase.d.next = 4.into();
-            } else if self.ctl_op.val() == 2 {
-                if self.if_valid.q.val() & self.ctl_ours.val() & self.if_post.q.val() {
-                    self.q_commit.next = true;
-                }
-                self.if_valid.d.next = false;
-                self.epoch_r.d.next = self.ctl_epoch.val();
-                self.seq_r.d.next = self.ctl_seq.val();
-                self.start_r.d.next = self.ctl_seq.val();
-                self.hist_clear.next = true;
-                self.status_r.d.next = 0.into();
+            } else if self.op_r.q.val() == 2 {
+                self.pend_load.d.next = true;
+                self.ld_epoch.d.next = self.ctl_epoch.val();
+                self.ld_seq.d.next = self.ctl_seq.val();
+                self.ld_ours.d.next = self.ctl_ours.val();
                 self.pass_holder.d.next = self.ctl_holder.val();
                 self.phase.d.next = 2.into();
-            } else if self.ctl_op.val() == 3 {
+            } else if self.op_r.q.val() == 3 {
                 if !self.seq_r.q.val().all() {
                     if self.if_valid.q.val()
                         & (self.ctl_sender.val() == self.host_id.val())
@@ -676,14 +695,8 @@ impl Logic for ProtocolCore {
                     self.seq_r.d.next = self.seq_r.q.val() + 1;
                 }
                 self.phase.d.next = 4.into();
-            } else if self.ctl_op.val() == 4 {
-                if self.can_agree.val() & (self.agree_to.val() > self.agreed_r.q.val()) {
-                    self.agreed_r.d.next = self.agree_to.val();
-                    self.rec_push.next = true;
-                    self.rec_kind.next = 2.into();
-                    self.rec_agreed.next = self.agree_to.val();
-                }
-                self.status_r.d.next = 0.into();
+            } else if self.op_r.q.val() == 4 {
+                self.pend_load.d.next = false;
                 self.pass_holder.d.next = self.ctl_holder.val();
                 self.phase.d.next = 2.into();
             }
@@ -692,6 +705,8 @@ impl Logic for ProtocolCore {
         if self.phase.q.val() == 1 {
             if !self.ring_busy.val() {
                 if self.status_r.q.val() == 0 {
+                    // The boot pass is a resume with nothing to agree.
+                    self.pend_load.d.next = false;
                     self.pass_holder.d.next = self.boot_holder.val();
                     self.phase.d.next = 2.into();
                 } else {
@@ -707,6 +722,23 @@ impl Logic for ProtocolCore {
         } else if self.phase.q.val() == 6 {
             self.phase.d.next = 3.into();
         } else if self.phase.q.val() == 3 {
+            // A load or a resume takes effect now, with the token pass.
+            if self.pend_load.q.val() {
+                if self.if_valid.q.val() & self.ld_ours.q.val() & self.if_post.q.val() {
+                    self.q_commit.next = true;
+                }
+                self.if_valid.d.next = false;
+                self.epoch_r.d.next = self.ld_epoch.q.val();
+                self.seq_r.d.next = self.ld_seq.q.val();
+                self.start_r.d.next = self.ld_seq.q.val();
+                self.hist_clear.next = true;
+            } else if self.can_agree.val() & (self.agree_to.val() > self.agreed_r.q.val()) {
+                self.agreed_r.d.next = self.agree_to.val();
+                self.rec_push.next = true;
+                self.rec_kind.next = 2.into();
+                self.rec_agreed.next = self.agree_to.val();
+            }
+            self.status_r.d.next = 0.into();
             self.holder_r.d.next = self.pass_holder.q.val();
             if self.own_member.val() {
                 self.timer_arm.next = true;
@@ -742,6 +774,7 @@ impl Logic for ProtocolCore {
             self.want_tx.d.next = false;
             self.lost_pending.d.next = false;
             self.phase.d.next = 1.into();
+            self.op_r.d.next = 0.into();
             self.pass_holder.d.next = self.boot_holder.val();
             self.timer_stop.next = true;
             self.hist_clear.next = true;

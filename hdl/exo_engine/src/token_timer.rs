@@ -32,9 +32,9 @@ pub struct TokenTimer {
     /// One cycle at every deadline.
     pub fire: Signal<Out, Bit>,
     default_timeout: Constant<Bits<24>>,
-    armed_r: DFF<Bit>,
+    pub armed_r: DFF<Bit>,
     prescale: DFF<Bits<24>>,
-    slots_left: DFF<Bits<9>>,
+    pub slots_left: DFF<Bits<9>>,
     timeout_r: DFF<Bits<24>>,
 }
 

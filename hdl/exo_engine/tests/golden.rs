@@ -365,6 +365,9 @@ fn run_random(n: usize, id: u8, frames: usize, seed: u64) -> ([u64; 13], [u64; 9
         }
         let halted = !matches!(b.model.status(), Status::Running);
         if halted && b.rng().chance(0.2) || b.rng().chance(0.01) {
+            if std::env::var_os("EXO_TRACE").is_some() {
+                eprintln!("recovery at cycle {}", b.cycle);
+            }
             recover(&mut b);
             wire.extend(b.check(&format!("n={n} id={id} seed={seed}: recovery")));
             continue;
@@ -392,6 +395,18 @@ fn run_random(n: usize, id: u8, frames: usize, seed: u64) -> ([u64; 13], [u64; 9
                 None => continue,
             }
         };
+        if std::env::var_os("EXO_TRACE").is_some() {
+            eprintln!(
+                "frame {}: {} bytes, mac_error {mac_error}, cycle {}, model seq {} turn {} status {:?} deadline {:?}",
+                sent + 1,
+                bytes.len(),
+                b.cycle,
+                b.model.seq(),
+                b.model.turn().0,
+                b.model.status(),
+                b.model.next_deadline().map(|d| d / 8)
+            );
+        }
         b.receive(&bytes, mac_error, gap);
         sent += 1;
         let label = format!("n={n} id={id} seed={seed} frame {sent}");
@@ -415,7 +430,14 @@ fn random_frames_match_the_model() {
         (256, 200, 2_000, seed ^ 3),
     ];
     let (mut reasons, mut checks) = ([0u64; 13], [0u64; 9]);
-    for (n, id, frames, s) in runs {
+    // EXO_GOLDEN_RUN=i replays only run i (0-3) of this seed.
+    let only: Option<usize> = std::env::var("EXO_GOLDEN_RUN")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    for (i, (n, id, frames, s)) in runs.into_iter().enumerate() {
+        if only.is_some_and(|o| o != i) {
+            continue;
+        }
         let (r, c) = run_random(n, id, frames, s);
         reasons.iter_mut().zip(r).for_each(|(a, b)| *a += b);
         checks.iter_mut().zip(c).for_each(|(a, b)| *a += b);
@@ -423,6 +445,9 @@ fn random_frames_match_the_model() {
     eprintln!("rejections by reason: {reasons:?}; malformed by decode check: {checks:?}");
     // Every reason the model knows occurred, except seq exhaustion (2^64 entries; the
     // AcceptRule block test covers it), and every decode check.
+    if only.is_some() {
+        return;
+    }
     for (i, name) in RejectReason::NAMES.iter().enumerate() {
         if *name != "seq-exhausted" {
             assert!(reasons[i] > 0, "no frame was rejected as {name}");

@@ -147,6 +147,20 @@ impl Bench {
     }
 
     fn observe(&mut self) {
+        if std::env::var_os("EXO_TRACE").is_some() {
+            let t = &self.engine.timer;
+            if t.arm.val() || t.stop.val() || t.fire.val() {
+                eprintln!(
+                    "cycle {}: timer arm {} slots {} stop {} fire {} ring_len {}",
+                    self.cycle,
+                    t.arm.val(),
+                    t.slots.val().to_u64(),
+                    t.stop.val(),
+                    t.fire.val(),
+                    t.ring_len.val().to_u64()
+                );
+            }
+        }
         let (verdict, dropped) = (
             self.engine.event_verdict.val(),
             self.engine.event_dropped.val(),
@@ -374,9 +388,9 @@ impl Bench {
     }
 
     /// Writes a command and waits until the core has taken it; returns the cycle in which
-    /// the engine passes the token for operations that do (load, resume): the core takes the
-    /// command in the cycle before the port is ready again, looks the holder up for three
-    /// cycles and arms its timer in the fourth.
+    /// a load or a resume takes effect: the core takes the command two cycles before the
+    /// port is ready again and executes it the next, looks the holder up for three cycles and
+    /// passes the token (arming its timer) in the fourth.
     fn command(&mut self, operation: u64) -> u64 {
         self.ctl_write(reg::COMMAND, operation as u32);
         self.ctl_wait_ready();
@@ -453,7 +467,12 @@ impl Bench {
     pub fn check(&mut self, label: &str) -> Vec<Vec<u8>> {
         let mut quiet = 0;
         let mut waited = 0;
-        while quiet < 40 {
+        // Quiet for 40 cycles, and nothing the model expects still on its way (a deadline
+        // the model handled may have left its record in the engine's FIFO a cycle ago).
+        while quiet < 40
+            || self.seen.records.len() < self.expected.records.len()
+            || self.seen.tx_frames.len() < self.expected.tx_frames.len()
+        {
             self.step();
             let busy = self.engine.tx.valid.val()
                 || self.engine.records.valid.val()
@@ -461,7 +480,11 @@ impl Bench {
                 || !self.tx_buf.is_empty();
             quiet = if busy { 0 } else { quiet + 1 };
             waited += 1;
-            assert!(waited < 20_000, "{label}: the engine never goes quiet");
+            assert!(
+                waited < 20_000,
+                "{label}: the engine never goes quiet ({:?} expected)",
+                self.expected
+            );
         }
         let seen = std::mem::take(&mut self.seen);
         let expected = std::mem::take(&mut self.expected);
