@@ -23,8 +23,7 @@ failed=$(grep -Eo '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
 # cocotb tests of the emitted Verilog (hdl/*/tb): emit it into build/hdl, then pytest.
 echo "== emit Verilog into build/hdl"
 hdl_status=0
-{ cargo run -q --locked -p exo-mac --example emit -- build/hdl &&
-  cargo run -q --locked -p exo-fabric --example emit -- build/hdl 8; } || hdl_status=$?
+cargo run -q --locked -p exo-host -- emit --out build/hdl >/dev/null || hdl_status=$?
 echo "== pytest hdl/mac/tb hdl/fabric/tb"
 pylog=$(mktemp)
 trap 'rm -f "$log" "$pylog"' EXIT

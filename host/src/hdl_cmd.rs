@@ -1,8 +1,8 @@
 //! `exo emit` and `exo pnr`: the RTL as a product.
 //!
-//! `exo emit --out DIR` writes every emitted design (`<name>.v` with its readable top module,
-//! `<name>.vlt` with its lint waivers) and `manifest.json` (each design's parameters and
-//! ports). `exo pnr` synthesizes one design with yosys and places and routes it with
+//! `exo emit --out DIR` writes every emitted design — the engine, the MAC, the RGMII adapter
+//! and the fabric — as `<name>.v` with its readable top module, `<name>.vlt` with its lint
+//! waivers, and `manifest.json` with each design's parameters and ports. `exo pnr` synthesizes one design with yosys and places and routes it with
 //! nextpnr-ecp5 on LFE5U-25F-6BG256C at 125 MHz — never with `--timing-allow-fail` — and
 //! prints its use of LUT4, FF and DP16KD and its Fmax.
 
@@ -50,6 +50,9 @@ pub struct EmitArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub engine: EngineArgs,
+    /// Hosts on the broadcast/aggregate fabric (exo_fabric.v).
+    #[arg(long, default_value_t = 8)]
+    pub fabric_ports: usize,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -78,14 +81,16 @@ pub struct PnrArgs {
     pub engine: EngineArgs,
 }
 
-/// Every design `exo emit` writes.
-pub fn designs(engine: &EngineArgs) -> Result<Vec<Design>, String> {
-    let engine = exo_engine::design(&engine.params()).map_err(|e| format!("engine: {e}"))?;
-    Ok(vec![engine])
+/// Every design `exo emit` writes: the engine, the MAC and its RGMII adapter, the fabric.
+pub fn designs(engine: &EngineArgs, fabric_ports: usize) -> Result<Vec<Design>, String> {
+    let mut all = vec![exo_engine::design(&engine.params()).map_err(|e| format!("engine: {e}"))?];
+    all.extend(exo_mac::designs());
+    all.push(exo_fabric::design(fabric_ports).map_err(|e| format!("fabric: {e}"))?);
+    Ok(all)
 }
 
 pub fn emit(args: EmitArgs) -> ExitCode {
-    let designs = match designs(&args.engine) {
+    let designs = match designs(&args.engine, args.fabric_ports) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("exo emit: {e}");

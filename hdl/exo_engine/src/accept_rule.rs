@@ -153,3 +153,116 @@ impl Logic for AcceptRule {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use exo_hdl_common::sim::{settle, test_seed};
+    use exo_proto::model::{AnomalyKind, RejectReason};
+    use exo_proto::rng::Rng;
+
+    /// The model's reasons in its check order (`Host::check`), each with the flag that
+    /// triggers it here.
+    fn order() -> Vec<(RejectReason, usize)> {
+        use exo_proto::wire::DecodeError;
+        use exo_proto::HostId;
+        vec![
+            (RejectReason::Malformed(DecodeError::Runt { len: 0 }), 0),
+            (RejectReason::WrongCluster { got: 0 }, 1),
+            (RejectReason::WrongEpoch { got: 0 }, 2),
+            (RejectReason::InvalidHostId { id: HostId(0) }, 3),
+            (RejectReason::NotAMember { sender: HostId(0) }, 4),
+            (RejectReason::BadHistoryLength { got: 0 }, 5),
+            (RejectReason::Halted, 6),
+            (RejectReason::Stale { local: 0 }, 7),
+            (RejectReason::Gap { local: 0 }, 8),
+            (RejectReason::SeqExhausted, 9),
+            (RejectReason::Divergent, 10),
+            (RejectReason::SenderInHistory, 11),
+            (RejectReason::ConflictsWithOwn, 12),
+        ]
+    }
+
+    /// Sets failing conditions `on` (indices into `order()`) and returns the verdict.
+    fn judge(r: &mut AcceptRule, on: &[usize]) -> (bool, u64, bool, u64, bool) {
+        let has = |i: usize| on.contains(&i);
+        r.malformed.next = has(0);
+        r.cluster_ne.next = has(1);
+        r.epoch_ne.next = has(2);
+        r.invalid_id.next = has(3);
+        r.sender_member.next = !has(4);
+        r.hist_too_long.next = has(5);
+        r.halted.next = has(6);
+        r.seq_lt.next = has(7);
+        r.seq_gt.next = has(8) && !has(7);
+        r.seq_max.next = has(9);
+        r.hist_match.next = !has(10);
+        r.sender_in_history.next = has(11);
+        r.locked.next = has(12);
+        r.from_us.next = false;
+        settle(r);
+        (
+            r.accept.val(),
+            r.reason.val().to_u64(),
+            r.anomaly.val(),
+            r.anomaly_kind.val().to_u64(),
+            r.halts.val(),
+        )
+    }
+
+    #[test]
+    fn first_failing_rule_in_the_models_order_names_the_reason() {
+        let mut r = AcceptRule::new(true, true);
+        r.connect_all();
+        assert!(judge(&mut r, &[]).0, "nothing fails: accepted");
+        let seed = test_seed("accept_rule", 0xACC);
+        let mut rng = Rng::new(seed);
+        let order = order();
+        for _ in 0..5_000 {
+            let on: Vec<usize> = (0..order.len()).filter(|_| rng.chance(0.3)).collect();
+            let Some(&first) = on.iter().min() else {
+                continue;
+            };
+            // Stale and gap exclude each other: a lower seq wins, as the model checks it first.
+            let (reason, _) = &order[first];
+            let (accept, got, anomaly, kind, halts) = judge(&mut r, &on);
+            assert!(!accept, "{on:?}");
+            assert_eq!(got, reason.index() as u64, "{on:?}: {reason:?}");
+            assert_eq!(anomaly, reason.anomaly().is_some(), "{on:?}");
+            if let Some(k) = reason.anomaly() {
+                assert_eq!(kind, k.index() as u64);
+                assert_eq!(halts, k.halts(), "{k:?}");
+            }
+        }
+        let _ = AnomalyKind::ALL;
+    }
+
+    #[test]
+    fn own_message_passes_the_lock_and_test_switches_turn_the_rules_off() {
+        let mut r = AcceptRule::new(true, true);
+        r.connect_all();
+        judge(&mut r, &[12]);
+        r.from_us.next = true;
+        settle(&mut r);
+        assert!(
+            r.accept.val(),
+            "our own message at our locked seq is accepted"
+        );
+        let mut off = AcceptRule::new(false, false);
+        off.connect_all();
+        assert!(
+            judge(&mut off, &[11]).0,
+            "history check off: sender in history accepted"
+        );
+        assert!(
+            judge(&mut off, &[12]).0,
+            "lock off: conflicting message accepted"
+        );
+    }
+
+    #[test]
+    fn accept_rule_is_synthesizable() {
+        exo_hdl_common::check_synthesizable(&mut AcceptRule::new(true, true), "accept_rule")
+            .expect("yosys synth_ecp5");
+    }
+}

@@ -535,3 +535,14 @@ impl Logic for ControlPort {
         }
     }
 }
+
+#[cfg(test)]
+mod synth_tests {
+    use super::*;
+
+    #[test]
+    fn control_port_is_synthesizable() {
+        exo_hdl_common::check_synthesizable(&mut ControlPort::new(256, 3, 128, 1), "control_port")
+            .expect("yosys synth_ecp5");
+    }
+}

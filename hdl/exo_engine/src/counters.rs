@@ -287,3 +287,14 @@ impl Logic for Counters {
         }
     }
 }
+
+#[cfg(test)]
+mod synth_tests {
+    use super::*;
+
+    #[test]
+    fn counters_is_synthesizable() {
+        exo_hdl_common::check_synthesizable(&mut Counters::default(), "counters")
+            .expect("yosys synth_ecp5");
+    }
+}

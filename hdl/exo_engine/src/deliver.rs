@@ -29,7 +29,7 @@ pub const ANOMALY_LEN: u64 = 20;
 /// has_frame 1, base 12.
 const DESC_BITS: usize = 202;
 
-#[derive(LogicBlock)]
+#[derive(LogicBlock, Default)]
 pub struct Deliver {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
@@ -78,53 +78,6 @@ pub struct Deliver {
     moved: Signal<Local, Bit>,
     popped: Signal<Local, Bit>,
     in_header: Signal<Local, Bit>,
-}
-
-impl Default for Deliver {
-    fn default() -> Self {
-        Deliver {
-            clock: Default::default(),
-            reset: Default::default(),
-            push: Default::default(),
-            kind: Default::default(),
-            seq: Default::default(),
-            agreed: Default::default(),
-            epoch: Default::default(),
-            sender: Default::default(),
-            len: Default::default(),
-            anomaly: Default::default(),
-            has_frame: Default::default(),
-            base: Default::default(),
-            room: Default::default(),
-            buf_addr: Default::default(),
-            buf_data: Default::default(),
-            buf_release: Default::default(),
-            buf_release_len: Default::default(),
-            host: Default::default(),
-            fifo: Default::default(),
-            count: Default::default(),
-            flushing: Default::default(),
-            active: Default::default(),
-            header: Default::default(),
-            header_left: Default::default(),
-            pay_left: Default::default(),
-            pay_len: Default::default(),
-            pay_addr: Default::default(),
-            desc: Default::default(),
-            d_kind: Default::default(),
-            d_seq: Default::default(),
-            d_agreed: Default::default(),
-            d_epoch: Default::default(),
-            d_sender: Default::default(),
-            d_len: Default::default(),
-            d_anomaly: Default::default(),
-            d_has_frame: Default::default(),
-            d_base: Default::default(),
-            moved: Default::default(),
-            popped: Default::default(),
-            in_header: Default::default(),
-        }
-    }
 }
 
 impl Logic for Deliver {
@@ -247,5 +200,16 @@ impl Logic for Deliver {
             self.header_left.d.next = 0.into();
             self.pay_left.d.next = 0.into();
         }
+    }
+}
+
+#[cfg(test)]
+mod synth_tests {
+    use super::*;
+
+    #[test]
+    fn deliver_is_synthesizable() {
+        exo_hdl_common::check_synthesizable(&mut Deliver::default(), "deliver")
+            .expect("yosys synth_ecp5");
     }
 }

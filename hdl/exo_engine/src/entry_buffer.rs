@@ -89,3 +89,14 @@ impl Logic for EntryBuffer {
         }
     }
 }
+
+#[cfg(test)]
+mod synth_tests {
+    use super::*;
+
+    #[test]
+    fn entry_buffer_is_synthesizable() {
+        exo_hdl_common::check_synthesizable(&mut EntryBuffer::default(), "entry_buffer")
+            .expect("yosys synth_ecp5");
+    }
+}

@@ -390,3 +390,39 @@ pub fn design(params: &EngineParams) -> Result<Design, ParamError> {
         include_str!("../waivers.vlt"),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(params: &EngineParams, tag: &str) {
+        let design = design(params).expect("valid parameters");
+        let dir = std::env::temp_dir().join(format!("exo-engine-{tag}-{}", std::process::id()));
+        design
+            .lint(&dir)
+            .expect("verilator --lint-only -Wall with the listed waivers");
+        let stats = design.synthesize(&dir).expect("yosys synth_ecp5");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            stats.dp16kd >= 4,
+            "the queues and buffers are in block RAM: {stats}"
+        );
+    }
+
+    #[test]
+    fn exo_engine_lints_and_synthesizes_for_256_hosts() {
+        check(&EngineParams::new(256, 255), "256");
+    }
+
+    #[test]
+    fn exo_engine_lints_and_synthesizes_for_3_hosts() {
+        check(&EngineParams::new(3, 0), "3");
+    }
+
+    #[test]
+    fn refuses_unsupported_parameters() {
+        let bad = EngineParams::new(300, 0);
+        assert!(matches!(ExoEngine::new(&bad), Err(ParamError::Hosts(300))));
+        assert!(design(&bad).is_err());
+    }
+}

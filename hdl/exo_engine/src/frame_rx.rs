@@ -477,3 +477,156 @@ impl Logic for FrameRx {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use exo_hdl_common::sim::{cycle, settle, test_seed};
+    use exo_proto::rng::Rng;
+    use exo_proto::wire::{DecodeError, Frame};
+    use exo_proto::HostId;
+
+    fn clock(r: &mut FrameRx) -> &mut Signal<In, Clock> {
+        &mut r.clock
+    }
+
+    /// What FrameRx reports for a frame, with `window` as the local history (newest first).
+    struct Report {
+        malformed: Option<u64>,
+        invalid_id: bool,
+        hist_match: bool,
+        sender: u8,
+        seq: u64,
+        epoch: u32,
+        payload: Vec<u8>,
+    }
+
+    fn parse(r: &mut FrameRx, bytes: &[u8], window: &[u8]) -> Report {
+        r.local_hist_len.next = (window.len() as u64).to_bits();
+        let mut index = 0usize;
+        let mut payload = Vec::new();
+        let mut i = 0;
+        loop {
+            // Port A of the history RAM: the id at the previous cycle's index.
+            r.hist_data.next = (window.get(index).copied().unwrap_or(0xee) as u64).to_bits();
+            let beat = i < bytes.len();
+            r.rx.valid.next = beat;
+            r.rx.data.next = (bytes.get(i).copied().unwrap_or(0) as u64).to_bits();
+            r.rx.last.next = i + 1 == bytes.len();
+            r.rx.error.next = false;
+            settle(r);
+            if r.pay_valid.val() {
+                payload.push(r.pay_data.val().to_u64() as u8);
+            }
+            if r.done.val() {
+                let report = Report {
+                    malformed: r.malformed.val().then(|| r.malformed_kind.val().to_u64()),
+                    invalid_id: r.invalid_id.val(),
+                    hist_match: r.hist_match.val(),
+                    sender: r.sender.val().to_u64() as u8,
+                    seq: r.seq.val().to_u64(),
+                    epoch: r.epoch.val().to_u64() as u32,
+                    payload,
+                };
+                // Leave the done cycle (a gap before the next frame, as on the wire).
+                r.rx.valid.next = false;
+                settle(r);
+                cycle(r, clock);
+                return report;
+            }
+            index = r.hist_index.val().index();
+            cycle(r, clock);
+            i += 1;
+            assert!(i < bytes.len() + 4, "no result");
+        }
+    }
+
+    fn decode_index(e: &DecodeError) -> u64 {
+        match e {
+            DecodeError::Runt { .. } => malformed::RUNT,
+            DecodeError::Oversize { .. } => malformed::OVERSIZE,
+            DecodeError::NotBroadcast(_) => malformed::NOT_BROADCAST,
+            DecodeError::WrongEtherType(_) => malformed::WRONG_ETHERTYPE,
+            DecodeError::UnsupportedVersion(_) => malformed::UNSUPPORTED_VERSION,
+            DecodeError::UnknownKind(_) => malformed::UNKNOWN_KIND,
+            DecodeError::HistoryTooLong(_) => malformed::HISTORY_TOO_LONG,
+            DecodeError::Truncated { .. } => malformed::TRUNCATED,
+            DecodeError::TrailingBytes { .. } => malformed::TRAILING_BYTES,
+        }
+    }
+
+    #[test]
+    fn agrees_with_frame_decode_on_random_and_broken_frames() {
+        let hosts = 16;
+        let mut r = FrameRx::new(hosts, 1);
+        r.connect_all();
+        let seed = test_seed("frame_rx", 0xF4A);
+        let mut rng = Rng::new(seed);
+        let mut seen = [0u32; 9];
+        for case in 0..3_000 {
+            let hlen = rng.range(0, 10) as usize;
+            let window: Vec<u8> = (0..rng.range(0, 10))
+                .map(|_| rng.range(0, 20) as u8)
+                .collect();
+            let history: Vec<HostId> = if rng.chance(0.5) {
+                window.iter().map(|&h| HostId(h)).collect()
+            } else {
+                (0..hlen).map(|_| HostId(rng.range(0, 20) as u8)).collect()
+            };
+            let frame = Frame {
+                src_mac: [2, 0x45, 0x58, 0, 1, 3],
+                cluster: 1,
+                epoch: rng.next_u64() as u32,
+                sender: HostId(rng.range(0, 20) as u8),
+                seq: rng.next_u64(),
+                history,
+                payload: (0..rng.range(0, 80))
+                    .map(|_| rng.next_u64() as u8)
+                    .collect(),
+            };
+            let mut bytes = frame.encode().expect("encodable");
+            match rng.range(0, 5) {
+                0 => {
+                    let i = rng.range(0, bytes.len() as u64 - 1) as usize;
+                    bytes[i] ^= 1 << rng.range(0, 7);
+                }
+                1 => bytes.truncate(rng.range(1, bytes.len() as u64) as usize),
+                2 => bytes.resize(bytes.len() + rng.range(1, 1600) as usize, 0),
+                3 => bytes[23] = rng.range(0, 255) as u8,
+                _ => {}
+            }
+            let got = parse(&mut r, &bytes, &window);
+            match Frame::decode(&bytes) {
+                Err(e) => {
+                    let want = decode_index(&e);
+                    assert_eq!(got.malformed, Some(want), "case {case}: {e}");
+                    seen[want as usize] += 1;
+                }
+                Ok(f) => {
+                    assert_eq!(got.malformed, None, "case {case}");
+                    assert_eq!(
+                        (got.sender, got.seq, got.epoch),
+                        (f.sender.0, f.seq, f.epoch)
+                    );
+                    assert_eq!(got.payload, f.payload, "case {case}: payload beats");
+                    let ids_ok = std::iter::once(f.sender)
+                        .chain(f.history.iter().copied())
+                        .all(|h| h.index() < hosts);
+                    assert_eq!(got.invalid_id, !ids_ok, "case {case}");
+                    let matches: Vec<u8> = f.history.iter().map(|h| h.0).collect();
+                    assert_eq!(got.hist_match, matches == window, "case {case}");
+                }
+            }
+        }
+        assert!(
+            seen.iter().all(|&n| n > 0),
+            "every decode check exercised: {seen:?}"
+        );
+    }
+
+    #[test]
+    fn frame_rx_is_synthesizable() {
+        exo_hdl_common::check_synthesizable(&mut FrameRx::new(256, 1), "frame_rx")
+            .expect("yosys synth_ecp5");
+    }
+}

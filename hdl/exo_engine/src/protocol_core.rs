@@ -214,6 +214,14 @@ pub struct ProtocolCore {
     /// epoch start + h, and seq − h: the agreement bounds, a cycle behind their inputs.
     start_h: DFF<Bits<64>>,
     seq_mh: DFF<Bits<64>>,
+    /// agreed + h: an accepted seq at or above it moves the agreement pointer.
+    agreed_h: DFF<Bits<64>>,
+    /// The verdict's agreement decisions, compared when it is registered.
+    v_can_agree: DFF<Bit>,
+    v_moves: DFF<Bit>,
+    /// A resume's agreement decisions, compared every cycle.
+    res_can_agree: DFF<Bit>,
+    res_moves: DFF<Bit>,
     // ---- Combinational helpers
     own_member: Signal<Local, Bit>,
     pass_pos: Signal<Local, Bits<9>>,
@@ -365,6 +373,11 @@ impl ProtocolCore {
             v_last_hist: Default::default(),
             start_h: Default::default(),
             seq_mh: Default::default(),
+            agreed_h: Default::default(),
+            v_can_agree: Default::default(),
+            v_moves: Default::default(),
+            res_can_agree: Default::default(),
+            res_moves: Default::default(),
             own_member: Default::default(),
             pass_pos: Default::default(),
             steps: Default::default(),
@@ -427,7 +440,12 @@ impl Logic for ProtocolCore {
             v_agree_to,
             v_last_hist,
             start_h,
-            seq_mh
+            seq_mh,
+            agreed_h,
+            v_can_agree,
+            v_moves,
+            res_can_agree,
+            res_moves
         );
         // ---- State out
         self.status.next = self.status_r.q.val();
@@ -504,12 +522,16 @@ impl Logic for ProtocolCore {
         // ---- Agreement: with s entries, entries below s − h are agreed once the epoch holds
         // h + 1 entries (so entries before the epoch are agreed with them): s > start + h.
         // s is the accepted seq + 1 for a verdict, the local seq for a resume.
+        // Every comparison is between registers, computed a cycle ahead of its use.
         self.start_h.d.next = self.start_r.q.val() + self.h.val();
         self.seq_mh.d.next = self.seq_r.q.val() - self.h.val();
-        self.can_agree.next = self.seq_r.q.val() > self.start_h.q.val();
+        self.agreed_h.d.next = self.agreed_r.q.val() + self.h.val();
+        self.res_can_agree.d.next = self.seq_r.q.val() > self.start_h.q.val();
+        self.res_moves.d.next = self.seq_mh.q.val() > self.agreed_r.q.val();
+        self.can_agree.next = self.res_can_agree.q.val() & self.res_moves.q.val();
         self.agree_to.next = self.seq_mh.q.val();
         if self.v_valid.q.val() {
-            self.can_agree.next = self.v_next.q.val() > self.start_h.q.val();
+            self.can_agree.next = self.v_can_agree.q.val() & self.v_moves.q.val();
             self.agree_to.next = self.v_agree_to.q.val();
         }
         // ---- Register the verdict on a finished frame
@@ -528,6 +550,9 @@ impl Logic for ProtocolCore {
             self.v_seq.d.next = self.rx_seq.val();
             self.v_next.d.next = self.rx_seq.val() + 1;
             self.v_agree_to.d.next = self.rx_seq.val() + 1 - self.h.val();
+            // seq + 1 > start + h, and seq + 1 − h > agreed.
+            self.v_can_agree.d.next = self.rx_seq.val() >= self.start_h.q.val();
+            self.v_moves.d.next = self.rx_seq.val() >= self.agreed_h.q.val();
             self.v_last_hist.d.next = self.rx_last_hist.val();
             self.v_epoch.d.next = self.rx_epoch.val();
             self.v_sender.d.next = self.rx_sender.val();
@@ -556,7 +581,7 @@ impl Logic for ProtocolCore {
                 self.hist_push.next = true;
                 self.hist_evict_id.next = self.v_last_hist.q.val();
                 self.buf_commit.next = true;
-                if self.can_agree.val() & (self.agree_to.val() > self.agreed_r.q.val()) {
+                if self.can_agree.val() {
                     self.agreed_r.d.next = self.agree_to.val();
                     self.rec_agreed.next = self.agree_to.val();
                 }
@@ -732,7 +757,7 @@ impl Logic for ProtocolCore {
                 self.seq_r.d.next = self.ld_seq.q.val();
                 self.start_r.d.next = self.ld_seq.q.val();
                 self.hist_clear.next = true;
-            } else if self.can_agree.val() & (self.agree_to.val() > self.agreed_r.q.val()) {
+            } else if self.can_agree.val() {
                 self.agreed_r.d.next = self.agree_to.val();
                 self.rec_push.next = true;
                 self.rec_kind.next = 2.into();
@@ -779,5 +804,19 @@ impl Logic for ProtocolCore {
             self.timer_stop.next = true;
             self.hist_clear.next = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod synth_tests {
+    use super::*;
+
+    #[test]
+    fn protocol_core_is_synthesizable() {
+        exo_hdl_common::check_synthesizable(
+            &mut ProtocolCore::new(3, 128, 0, 0, true),
+            "protocol_core",
+        )
+        .expect("yosys synth_ecp5");
     }
 }

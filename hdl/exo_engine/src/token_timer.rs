@@ -41,7 +41,7 @@ pub struct TokenTimer {
 impl TokenTimer {
     /// A timer whose timeout after reset is `cycles` (1 to 2^24 − 1).
     pub fn new(cycles: u32) -> TokenTimer {
-        assert!(cycles >= 1 && cycles < 1 << 24);
+        assert!((1..1 << 24).contains(&cycles));
         TokenTimer {
             clock: Default::default(),
             reset: Default::default(),

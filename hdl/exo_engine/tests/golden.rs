@@ -109,7 +109,7 @@ enum Kind {
     NotBroadcast,
     WrongEtherType,
     BadVersion,
-    BadKind,
+    UnknownType,
     HistoryTooLong,
 }
 
@@ -135,7 +135,7 @@ const KINDS: [(Kind, u32); 23] = [
     (Kind::NotBroadcast, 6),
     (Kind::WrongEtherType, 6),
     (Kind::BadVersion, 6),
-    (Kind::BadKind, 6),
+    (Kind::UnknownType, 6),
     (Kind::HistoryTooLong, 6),
 ];
 
@@ -188,7 +188,7 @@ fn make_frame(b: &mut Bench, kind: Kind) -> Option<(Vec<u8>, bool)> {
                 return None; // our own turn: the engine sends
             }
         }
-        Kind::NotBroadcast | Kind::WrongEtherType | Kind::BadVersion | Kind::BadKind => {
+        Kind::NotBroadcast | Kind::WrongEtherType | Kind::BadVersion | Kind::UnknownType => {
             let mut bytes = encode(&good);
             let at = match kind {
                 Kind::NotBroadcast => b.rng().range(0, 5) as usize,
