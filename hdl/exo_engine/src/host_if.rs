@@ -11,6 +11,58 @@ pub use crate::control_port::reg;
 pub use crate::counters::NAMES as COUNTER_NAMES;
 pub use crate::protocol_core::{op, record, status};
 
+/// The control port's registers: name, address, access, meaning. `docs/engine.md` embeds
+/// [`register_map_markdown`]'s table, and a test checks that it is current.
+pub const REGISTERS: &[(&str, u8, &str, &str)] = &[
+    ("COMMAND", reg::COMMAND, "W", "bits 2:0: operation (1 stop, 2 load epoch, 3 append, 4 resume)"),
+    ("STAGE_EPOCH", reg::STAGE_EPOCH, "W", "epoch for LOAD_EPOCH"),
+    ("STAGE_SEQ_LO", reg::STAGE_SEQ_LO, "W", "seq (log length) for LOAD_EPOCH, bits 31:0"),
+    ("STAGE_SEQ_HI", reg::STAGE_SEQ_HI, "W", "bits 63:32"),
+    ("STAGE_HOLDER", reg::STAGE_HOLDER, "W", "bits 7:0: token holder for LOAD_EPOCH/RESUME; bit 8: the log holds our in-flight message"),
+    ("STAGE_SENDER", reg::STAGE_SENDER, "W", "bits 7:0: sender of the entry APPEND adds"),
+    ("RING_CLEAR", reg::RING_CLEAR, "W", "no member (refused while running)"),
+    ("RING_LEN", reg::RING_LEN, "W", "bits 8:0: members in the ring (refused while running)"),
+    ("RING_ENTRY", reg::RING_ENTRY, "W", "bits 7:0 id, 15:8 position, 23:16 successor (refused while running)"),
+    ("SET_TOKEN_TIMEOUT", reg::SET_TOKEN_TIMEOUT, "W", "bits 23:0: token timeout in cycles, from the next arming"),
+    ("HISTORY_INDEX", reg::HISTORY_INDEX, "W", "window index HISTORY_DATA reads (0 = newest)"),
+    ("RING_INDEX", reg::RING_INDEX, "W", "id whose entry RING_DATA reads"),
+    ("STATUS", reg::STATUS, "R", "1:0 status (0 running, 1 stopped, 2 halted), 4:2 halt anomaly, 5 core busy, 6 command pending, 7 boot ring loading, 8 a ring write was refused (cleared by this read)"),
+    ("EPOCH", reg::EPOCH, "R", "current epoch"),
+    ("SEQ_LO", reg::SEQ_LO, "R", "seq the next accepted message must carry, bits 31:0"),
+    ("SEQ_HI", reg::SEQ_HI, "R", "bits 63:32"),
+    ("EPOCH_START_LO", reg::EPOCH_START_LO, "R", "first seq of the epoch, bits 31:0"),
+    ("EPOCH_START_HI", reg::EPOCH_START_HI, "R", "bits 63:32"),
+    ("AGREED_LO", reg::AGREED_LO, "R", "agreement pointer (entries below it are agreed), bits 31:0"),
+    ("AGREED_HI", reg::AGREED_HI, "R", "bits 63:32"),
+    ("TURN", reg::TURN, "R", "7:0 token holder, 15:8 this host's ring position, 24:16 ring length"),
+    ("HISTORY_LEN", reg::HISTORY_LEN, "R", "ids in the history"),
+    ("IN_FLIGHT", reg::IN_FLIGHT, "R", "0 a message is in flight, 1 it carries a post, 2 it is acceptable"),
+    ("IN_FLIGHT_SEQ_LO", reg::IN_FLIGHT_SEQ_LO, "R", "its seq, bits 31:0"),
+    ("IN_FLIGHT_SEQ_HI", reg::IN_FLIGHT_SEQ_HI, "R", "bits 63:32"),
+    ("QUEUE_DEPTH", reg::QUEUE_DEPTH, "R", "posted messages waiting (with the one in flight)"),
+    ("TOKEN_TIMEOUT", reg::TOKEN_TIMEOUT, "R", "token timeout in cycles"),
+    ("PARAMS", reg::PARAMS, "R", "8:0 hosts n, 15:8 this host's id, 23:16 h"),
+    ("CLUSTER", reg::CLUSTER, "R", "cluster id"),
+    ("POSTS_ACCEPTED", reg::POSTS_ACCEPTED, "R", "posts queued"),
+    ("POSTS_REJECTED", reg::POSTS_REJECTED, "R", "posts refused (too long, length mismatch, aborted)"),
+    ("HISTORY_BITMAP_0", reg::HISTORY_BITMAP_0, "R", "ids 0-31 in the history (…_7 at +7: ids 224-255)"),
+    ("MEMBERS_0", reg::MEMBERS_0, "R", "ids 0-31 in the ring (…_7 at +7)"),
+    ("HISTORY_DATA", reg::HISTORY_DATA, "R", "the id at HISTORY_INDEX (waits for a gap between frames)"),
+    ("RING_DATA", reg::RING_DATA, "R", "7:0 successor, 15:8 position of RING_INDEX (waits likewise)"),
+    ("COUNTERS", reg::COUNTERS, "R", "counter i at COUNTERS + i, in the order of COUNTER_NAMES (32 bits, wrapping)"),
+];
+
+/// The register map as a Markdown table.
+pub fn register_map_markdown() -> String {
+    let mut out = String::from("| register | address | access | meaning |\n|---|---|---|---|\n");
+    for (name, addr, access, meaning) in REGISTERS {
+        out.push_str(&format!(
+            "| `{name}` | `0x{addr:02X}` | {access} | {meaning} |\n"
+        ));
+    }
+    out
+}
+
 /// A record from the engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {

@@ -190,6 +190,10 @@ pub struct ProtocolCore {
     v_sender: DFF<Bits<8>>,
     v_len: DFF<Bits<16>>,
     want_tx: DFF<Bit>,
+    /// FrameTx's start and payload choice, registered (the turn decision is not in FrameTx's
+    /// paths).
+    tx_go: DFF<Bit>,
+    tx_post: DFF<Bit>,
     lost_pending: DFF<Bit>,
     /// Control sequencing: 0 idle, 1 boot (wait for the ring), 2, 5, 6 pass-token lookup
     /// (the ring table's two-cycle read, then the registered steps), 3 pass-token apply,
@@ -359,6 +363,8 @@ impl ProtocolCore {
             v_sender: Default::default(),
             v_len: Default::default(),
             want_tx: Default::default(),
+            tx_go: Default::default(),
+            tx_post: Default::default(),
             lost_pending: Default::default(),
             phase: Default::default(),
             pass_holder: Default::default(),
@@ -427,6 +433,8 @@ impl Logic for ProtocolCore {
             v_sender,
             v_len,
             want_tx,
+            tx_go,
+            tx_post,
             lost_pending,
             phase,
             pass_holder,
@@ -471,8 +479,10 @@ impl Logic for ProtocolCore {
         self.timer_arm.next = false;
         self.timer_slots.next = self.ring_len.val();
         self.timer_stop.next = false;
-        self.tx_start.next = false;
-        self.tx_with_post.next = false;
+        self.tx_start.next = self.tx_go.q.val();
+        self.tx_with_post.next = self.tx_post.q.val();
+        self.tx_go.d.next = false;
+        self.tx_post.d.next = false;
         self.q_commit.next = false;
         self.buf_commit.next = false;
         self.buf_rewind.next = false;
@@ -620,15 +630,15 @@ impl Logic for ProtocolCore {
         self.resend.next = self.if_valid.q.val();
         self.new_acceptable.next = !(self.check_history.val()
             & self.hist_bitmap.val().get_bit(self.host_id.val().index()));
-        if self.want_tx.q.val() & !self.tx_busy.val() {
+        if self.want_tx.q.val() & !self.tx_busy.val() & !self.tx_go.q.val() {
             self.want_tx.d.next = false;
             if self.status_r.q.val() == 0 {
-                self.tx_start.next = true;
+                self.tx_go.d.next = true;
                 self.ev_transmit.next = true;
                 if self.resend.val() {
-                    self.tx_with_post.next = self.if_post.q.val();
+                    self.tx_post.d.next = self.if_post.q.val();
                 } else {
-                    self.tx_with_post.next = self.new_acceptable.val() & self.head_valid.val();
+                    self.tx_post.d.next = self.new_acceptable.val() & self.head_valid.val();
                     self.if_valid.d.next = true;
                     self.if_seq.d.next = self.seq_r.q.val();
                     self.if_post.d.next = self.new_acceptable.val() & self.head_valid.val();
@@ -680,6 +690,7 @@ impl Logic for ProtocolCore {
             & !self.rx_done.val()
             & !self.v_valid.q.val()
             & !self.want_tx.q.val()
+            & !self.tx_go.q.val()
             & !self.lost_pending.q.val()
             & (self.phase.q.val() == 0)
             & !self.op_r.q.val().any();
@@ -797,6 +808,7 @@ impl Logic for ProtocolCore {
             self.if_valid.d.next = false;
             self.v_valid.d.next = false;
             self.want_tx.d.next = false;
+            self.tx_go.d.next = false;
             self.lost_pending.d.next = false;
             self.phase.d.next = 1.into();
             self.op_r.d.next = 0.into();
