@@ -206,3 +206,24 @@ mod tests {
         assert_eq!(Record::decode(&[]), Err(RecordError::Empty));
     }
 }
+
+#[cfg(test)]
+mod doc_tests {
+    use super::*;
+
+    #[test]
+    fn the_engine_document_embeds_the_current_register_map() {
+        let doc = include_str!("../../../docs/engine.md");
+        assert!(
+            doc.contains(&register_map_markdown()),
+            "docs/engine.md's register map differs from host_if::REGISTERS; paste:\n{}",
+            register_map_markdown()
+        );
+        for name in COUNTER_NAMES {
+            assert!(
+                doc.contains(name),
+                "docs/engine.md does not name counter {name}"
+            );
+        }
+    }
+}
