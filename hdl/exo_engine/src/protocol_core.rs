@@ -226,6 +226,16 @@ pub struct ProtocolCore {
     /// A resume's agreement decisions, compared every cycle.
     res_can_agree: DFF<Bit>,
     res_moves: DFF<Bit>,
+    /// seq ≥ epoch start: a repaired entry belongs to the epoch and enters the history.
+    in_epoch: DFF<Bit>,
+    hp_r: DFF<Bit>,
+    hpid_r: DFF<Bits<8>>,
+    hev_r: DFF<Bits<8>>,
+    hcl_r: DFF<Bit>,
+    h_push: Signal<Local, Bit>,
+    h_push_id: Signal<Local, Bits<8>>,
+    h_evict: Signal<Local, Bits<8>>,
+    h_clear: Signal<Local, Bit>,
     // ---- Combinational helpers
     own_member: Signal<Local, Bit>,
     pass_pos: Signal<Local, Bits<9>>,
@@ -384,6 +394,15 @@ impl ProtocolCore {
             v_moves: Default::default(),
             res_can_agree: Default::default(),
             res_moves: Default::default(),
+            in_epoch: Default::default(),
+            hp_r: Default::default(),
+            hpid_r: Default::default(),
+            hev_r: Default::default(),
+            hcl_r: Default::default(),
+            h_push: Default::default(),
+            h_push_id: Default::default(),
+            h_evict: Default::default(),
+            h_clear: Default::default(),
             own_member: Default::default(),
             pass_pos: Default::default(),
             steps: Default::default(),
@@ -453,7 +472,12 @@ impl Logic for ProtocolCore {
             v_can_agree,
             v_moves,
             res_can_agree,
-            res_moves
+            res_moves,
+            in_epoch,
+            hp_r,
+            hpid_r,
+            hev_r,
+            hcl_r
         );
         // ---- State out
         self.status.next = self.status_r.q.val();
@@ -472,10 +496,16 @@ impl Logic for ProtocolCore {
         self.locked.next = self.if_valid.q.val() & self.if_acc.q.val();
         self.own_member.next = self.ring_members.val().get_bit(self.host_id.val().index());
         // ---- Defaults: no command, no event
-        self.hist_push.next = false;
-        self.hist_push_id.next = self.v_sender.q.val();
-        self.hist_evict_id.next = self.v_last_hist.q.val();
-        self.hist_clear.next = false;
+        // History commands leave through registers (applied the next cycle, before anything
+        // reads the window again), keeping the window's bitmap update short.
+        self.hist_push.next = self.hp_r.q.val();
+        self.hist_push_id.next = self.hpid_r.q.val();
+        self.hist_evict_id.next = self.hev_r.q.val();
+        self.hist_clear.next = self.hcl_r.q.val();
+        self.h_push.next = false;
+        self.h_push_id.next = self.v_sender.q.val();
+        self.h_evict.next = self.v_last_hist.q.val();
+        self.h_clear.next = false;
         self.timer_arm.next = false;
         self.timer_slots.next = self.ring_len.val();
         self.timer_stop.next = false;
@@ -538,6 +568,7 @@ impl Logic for ProtocolCore {
         self.agreed_h.d.next = self.agreed_r.q.val() + self.h.val();
         self.res_can_agree.d.next = self.seq_r.q.val() > self.start_h.q.val();
         self.res_moves.d.next = self.seq_mh.q.val() > self.agreed_r.q.val();
+        self.in_epoch.d.next = self.seq_r.q.val() >= self.start_r.q.val();
         self.can_agree.next = self.res_can_agree.q.val() & self.res_moves.q.val();
         self.agree_to.next = self.seq_mh.q.val();
         if self.v_valid.q.val() {
@@ -588,8 +619,8 @@ impl Logic for ProtocolCore {
                 }
                 self.if_valid.d.next = false;
                 self.seq_r.d.next = self.v_next.q.val();
-                self.hist_push.next = true;
-                self.hist_evict_id.next = self.v_last_hist.q.val();
+                self.h_push.next = true;
+                self.h_evict.next = self.v_last_hist.q.val();
                 self.buf_commit.next = true;
                 if self.can_agree.val() {
                     self.agreed_r.d.next = self.agree_to.val();
@@ -630,7 +661,14 @@ impl Logic for ProtocolCore {
         self.resend.next = self.if_valid.q.val();
         self.new_acceptable.next = !(self.check_history.val()
             & self.hist_bitmap.val().get_bit(self.host_id.val().index()));
-        if self.want_tx.q.val() & !self.tx_busy.val() & !self.tx_go.q.val() {
+        // The turn is decided once the history command of the same event has been applied
+        // (our acceptability depends on the window).
+        if self.want_tx.q.val()
+            & !self.tx_busy.val()
+            & !self.tx_go.q.val()
+            & !self.hp_r.q.val()
+            & !self.hcl_r.q.val()
+        {
             self.want_tx.d.next = false;
             if self.status_r.q.val() == 0 {
                 self.tx_go.d.next = true;
@@ -723,10 +761,10 @@ impl Logic for ProtocolCore {
                         self.q_commit.next = true;
                     }
                     self.if_valid.d.next = false;
-                    if self.seq_r.q.val() >= self.start_r.q.val() {
-                        self.hist_push.next = true;
-                        self.hist_push_id.next = self.ctl_sender.val();
-                        self.hist_evict_id.next = self.hist_oldest.val();
+                    if self.in_epoch.q.val() {
+                        self.h_push.next = true;
+                        self.h_push_id.next = self.ctl_sender.val();
+                        self.h_evict.next = self.hist_oldest.val();
                     }
                     self.seq_r.d.next = self.seq_r.q.val() + 1;
                 }
@@ -767,7 +805,7 @@ impl Logic for ProtocolCore {
                 self.epoch_r.d.next = self.ld_epoch.q.val();
                 self.seq_r.d.next = self.ld_seq.q.val();
                 self.start_r.d.next = self.ld_seq.q.val();
-                self.hist_clear.next = true;
+                self.h_clear.next = true;
             } else if self.can_agree.val() {
                 self.agreed_r.d.next = self.agree_to.val();
                 self.rec_push.next = true;
@@ -814,8 +852,12 @@ impl Logic for ProtocolCore {
             self.op_r.d.next = 0.into();
             self.pass_holder.d.next = self.boot_holder.val();
             self.timer_stop.next = true;
-            self.hist_clear.next = true;
+            self.h_clear.next = true;
         }
+        self.hp_r.d.next = self.h_push.val();
+        self.hpid_r.d.next = self.h_push_id.val();
+        self.hev_r.d.next = self.h_evict.val();
+        self.hcl_r.d.next = self.h_clear.val();
     }
 }
 
