@@ -185,8 +185,9 @@ impl Logic for ExoEngine {
         self.frame_rx.rx.valid.next = self.rx.valid.val();
         self.frame_rx.rx.last.next = self.rx.last.val();
         self.frame_rx.rx.error.next = self.rx.error.val();
-        self.history.a_index.next = self.frame_rx.hist_index.val();
-        self.history.a_use_index.next = self.frame_rx.hist_use.val();
+        self.history.a_addr.next = self.frame_rx.hist_addr.val();
+        self.history.a_use.next = self.frame_rx.hist_use.val();
+        self.frame_rx.hist_newest.next = self.history.newest.val();
         self.frame_rx.hist_data.next = self.history.a_data.val();
         self.frame_rx.local_hist_len.next = self.history.len.val();
         self.entries.frame_begin.next = self.frame_rx.frame_begin.val();

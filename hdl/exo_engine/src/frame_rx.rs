@@ -39,11 +39,13 @@ pub struct FrameRx {
     // ---- Receive stream from the MAC (FCS stripped, error flagged on the last beat)
     pub rx: FrameRxIn,
     // ---- History comparison (port A of the history window)
-    /// Window index whose id the next history beat is compared with.
-    pub hist_index: Signal<Out, Bits<8>>,
-    /// High while a frame is in progress: port A follows `hist_index`.
+    /// The window's newest id's RAM address (stable while a frame is in progress).
+    pub hist_newest: Signal<In, Bits<8>>,
+    /// RAM address of the window entry the next history beat is compared with.
+    pub hist_addr: Signal<Out, Bits<8>>,
+    /// High while a frame is in progress: port A follows `hist_addr`.
     pub hist_use: Signal<Out, Bit>,
-    /// The id at the previous cycle's `hist_index`.
+    /// The id at the previous cycle's `hist_addr`.
     pub hist_data: Signal<In, Bits<8>>,
     /// Ids in the local window.
     pub local_hist_len: Signal<In, Bits<8>>,
@@ -103,7 +105,13 @@ pub struct FrameRx {
     seq_r: DFF<Bits<64>>,
     plen_r: DFF<Bits<16>>,
     hcount: DFF<Bits<8>>,
-    pcount: DFF<Bits<16>>,
+    /// The header is complete: the beats now are history, payload or padding.
+    past_header: DFF<Bit>,
+    /// History and payload bytes still to come (from the header's lengths).
+    hist_left: DFF<Bits<8>>,
+    pay_left: DFF<Bits<16>>,
+    /// RAM address of the window entry for the next history beat.
+    addr_r: DFF<Bits<8>>,
     bad_id: DFF<Bit>,
     hist_ok: DFF<Bit>,
     cmp_cluster_ne: DFF<Bit>,
@@ -164,7 +172,8 @@ impl FrameRx {
             clock: Default::default(),
             reset: Default::default(),
             rx: Default::default(),
-            hist_index: Default::default(),
+            hist_newest: Default::default(),
+            hist_addr: Default::default(),
             hist_use: Default::default(),
             hist_data: Default::default(),
             local_hist_len: Default::default(),
@@ -227,7 +236,10 @@ impl FrameRx {
             seq_r: Default::default(),
             plen_r: Default::default(),
             hcount: Default::default(),
-            pcount: Default::default(),
+            past_header: Default::default(),
+            hist_left: Default::default(),
+            pay_left: Default::default(),
+            addr_r: Default::default(),
             bad_id: Default::default(),
             hist_ok: Default::default(),
             hosts: Constant::new((hosts as u64).to_bits()),
@@ -279,7 +291,10 @@ impl Logic for FrameRx {
             seq_r,
             plen_r,
             hcount,
-            pcount,
+            past_header,
+            hist_left,
+            pay_left,
+            addr_r,
             bad_id,
             hist_ok,
             cmp_cluster_ne,
@@ -301,18 +316,19 @@ impl Logic for FrameRx {
         self.beat.next = self.rx.valid.val();
         self.byte9.next = bit_cast::<9, 8>(self.rx.data.val());
         // Regions of the frame, for the beat at `pos`.
-        self.in_history.next = self.beat.val()
-            & (self.pos.q.val() >= self.header_len.val())
-            & (self.hcount.q.val() < self.hlen_r.q.val());
+        // Regions of the frame, from registers only (this is on the history RAM's address
+        // path): after the header come the history ids, then the payload, then padding.
+        self.in_history.next =
+            self.beat.val() & self.past_header.q.val() & self.hist_left.q.val().any();
         self.in_payload.next = self.beat.val()
-            & (self.pos.q.val() >= self.header_len.val())
-            & (self.hcount.q.val() == self.hlen_r.q.val())
-            & (self.pcount.q.val() < self.plen_r.q.val());
-        // Port A reads the window index the next history beat needs.
+            & self.past_header.q.val()
+            & !self.hist_left.q.val().any()
+            & self.pay_left.q.val().any();
+        // Port A reads the window entry the next history beat needs.
         self.hist_use.next = self.in_frame.q.val();
-        self.hist_index.next = self.hcount.q.val();
+        self.hist_addr.next = self.addr_r.q.val();
         if self.in_history.val() {
-            self.hist_index.next = self.hcount.q.val() + 1;
+            self.hist_addr.next = self.addr_r.q.val() - 1;
         }
         self.frame_begin.next = self.beat.val() & !self.in_frame.q.val();
         self.pay_valid.next = self.in_payload.val();
@@ -329,7 +345,10 @@ impl Logic for FrameRx {
                 self.in_frame.d.next = true;
                 self.dst_ok.d.next = self.rx.data.val() == 0xff;
                 self.hcount.d.next = 0.into();
-                self.pcount.d.next = 0.into();
+                self.past_header.d.next = false;
+                self.hist_left.d.next = 0.into();
+                self.pay_left.d.next = 0.into();
+                self.addr_r.d.next = self.hist_newest.val();
                 self.hlen_r.d.next = 0.into();
                 self.plen_r.d.next = 0.into();
                 self.bad_id.d.next = false;
@@ -378,8 +397,18 @@ impl Logic for FrameRx {
                 self.plen_r.d.next =
                     (self.plen_r.q.val() << 8) | bit_cast::<16, 8>(self.rx.data.val());
             }
+            if self.pos.q.val() == self.o_hlen.val() {
+                self.hist_left.d.next = self.rx.data.val();
+            }
+            if self.pos.q.val() == self.header_len.val() - 1 {
+                self.past_header.d.next = true;
+                self.pay_left.d.next =
+                    (self.plen_r.q.val() << 8) | bit_cast::<16, 8>(self.rx.data.val());
+            }
             if self.in_history.val() {
                 self.hcount.d.next = self.hcount.q.val() + 1;
+                self.hist_left.d.next = self.hist_left.q.val() - 1;
+                self.addr_r.d.next = self.addr_r.q.val() - 1;
                 if self.byte9.val() >= self.hosts.val() {
                     self.bad_id.d.next = true;
                 }
@@ -390,7 +419,7 @@ impl Logic for FrameRx {
                 }
             }
             if self.in_payload.val() {
-                self.pcount.d.next = self.pcount.q.val() + 1;
+                self.pay_left.d.next = self.pay_left.q.val() - 1;
             }
             if self.rx.last.val() {
                 self.in_frame.d.next = false;
@@ -404,9 +433,16 @@ impl Logic for FrameRx {
                 self.trailing_r.d.next =
                     self.expected_r.q.val() != bit_cast::<17, 11>(self.pos.q.val()) + 1;
                 self.pos.d.next = 0.into();
+                // The next frame's first beat must find no region open.
+                self.past_header.d.next = false;
+                self.hist_left.d.next = 0.into();
+                self.pay_left.d.next = 0.into();
             }
         }
         if self.reset.val() {
+            self.past_header.d.next = false;
+            self.hist_left.d.next = 0.into();
+            self.pay_left.d.next = 0.into();
             self.in_frame.d.next = false;
             self.done_r.d.next = false;
             self.pos.d.next = 0.into();
@@ -503,6 +539,9 @@ mod tests {
 
     fn parse(r: &mut FrameRx, bytes: &[u8], window: &[u8]) -> Report {
         r.local_hist_len.next = (window.len() as u64).to_bits();
+        // The window as the RAM holds it: entry i at address newest − i.
+        let newest = 200u8;
+        r.hist_newest.next = (newest as u64).to_bits();
         let mut index = 0usize;
         let mut payload = Vec::new();
         let mut i = 0;
@@ -534,7 +573,7 @@ mod tests {
                 cycle(r, clock);
                 return report;
             }
-            index = r.hist_index.val().index();
+            index = usize::from(newest.wrapping_sub(r.hist_addr.val().to_u64() as u8));
             cycle(r, clock);
             i += 1;
             assert!(i < bytes.len() + 4, "no result");

@@ -43,9 +43,9 @@ pub struct HistoryWindow {
     /// The oldest id, registered (see the module's timing note).
     pub oldest: Signal<Out, Bits<8>>,
     // ---- Read port A (receive comparison; the oldest id when idle)
-    /// Window index to read (0 = newest) when `a_use_index` is high.
-    pub a_index: Signal<In, Bits<8>>,
-    pub a_use_index: Signal<In, Bit>,
+    /// RAM address to read (entry i of the window is at `newest − i`) when `a_use` is high.
+    pub a_addr: Signal<In, Bits<8>>,
+    pub a_use: Signal<In, Bit>,
     /// Registered: the id read for the previous cycle's address.
     pub a_data: Signal<Out, Bits<8>>,
     // ---- Read port B (transmit)
@@ -80,8 +80,8 @@ impl HistoryWindow {
             newest: Default::default(),
             bitmap: Default::default(),
             oldest: Default::default(),
-            a_index: Default::default(),
-            a_use_index: Default::default(),
+            a_addr: Default::default(),
+            a_use: Default::default(),
             a_data: Default::default(),
             b_addr: Default::default(),
             b_data: Default::default(),
@@ -115,8 +115,8 @@ impl Logic for HistoryWindow {
         self.write_addr.next = self.newest_r.q.val() + 1;
         // Port A: the comparison index, or the oldest id.
         self.ram_a.read_address.next = self.oldest_addr.val();
-        if self.a_use_index.val() {
-            self.ram_a.read_address.next = self.newest_r.q.val() - self.a_index.val();
+        if self.a_use.val() {
+            self.ram_a.read_address.next = self.a_addr.val();
         }
         self.a_data.next = self.ram_a.read_data.val();
         self.oldest_r.d.next = self.ram_a.read_data.val();
@@ -182,15 +182,15 @@ mod tests {
         let newest = w.newest.val();
         let (mut a, mut b) = (Vec::new(), Vec::new());
         for i in 0..len {
-            w.a_use_index.next = true;
-            w.a_index.next = (i as u64).to_bits();
+            w.a_use.next = true;
+            w.a_addr.next = newest - (i as u64);
             w.b_addr.next = newest - (i as u64);
             settle(w);
             cycle(w, clock);
             a.push(w.a_data.val().index() as u8);
             b.push(w.b_data.val().index() as u8);
         }
-        w.a_use_index.next = false;
+        w.a_use.next = false;
         for _ in 0..3 {
             settle(w);
             cycle(w, clock);
