@@ -23,7 +23,7 @@ pub const REGISTERS: &[(&str, u8, &str, &str)] = &[
     ("RING_CLEAR", reg::RING_CLEAR, "W", "no member (refused while running)"),
     ("RING_LEN", reg::RING_LEN, "W", "bits 8:0: members in the ring (refused while running)"),
     ("RING_ENTRY", reg::RING_ENTRY, "W", "bits 7:0 id, 15:8 position, 23:16 successor (refused while running)"),
-    ("SET_TOKEN_TIMEOUT", reg::SET_TOKEN_TIMEOUT, "W", "bits 23:0: token timeout in cycles, from the next arming"),
+    ("SET_TOKEN_TIMEOUT", reg::SET_TOKEN_TIMEOUT, "W", "bits 23:0: token timeout in cycles, from the next arming (0 is ignored)"),
     ("HISTORY_INDEX", reg::HISTORY_INDEX, "W", "window index HISTORY_DATA reads (0 = newest)"),
     ("RING_INDEX", reg::RING_INDEX, "W", "id whose entry RING_DATA reads"),
     ("STATUS", reg::STATUS, "R", "1:0 status (0 running, 1 stopped, 2 halted), 4:2 halt anomaly, 5 core busy, 6 command pending, 7 boot ring loading, 8 a ring write was refused (cleared by this read)"),

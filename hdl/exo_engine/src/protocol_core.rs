@@ -229,6 +229,10 @@ pub struct ProtocolCore {
     /// seq ≥ epoch start: a repaired entry belongs to the epoch and enters the history.
     in_epoch: DFF<Bit>,
     hp_r: DFF<Bit>,
+    /// The queue's commit, registered like the history commands.
+    commit_r: DFF<Bit>,
+    commit_now: Signal<Local, Bit>,
+    seq_max: DFF<Bit>,
     hpid_r: DFF<Bits<8>>,
     hev_r: DFF<Bits<8>>,
     hcl_r: DFF<Bit>,
@@ -396,6 +400,9 @@ impl ProtocolCore {
             res_moves: Default::default(),
             in_epoch: Default::default(),
             hp_r: Default::default(),
+            commit_r: Default::default(),
+            commit_now: Default::default(),
+            seq_max: Default::default(),
             hpid_r: Default::default(),
             hev_r: Default::default(),
             hcl_r: Default::default(),
@@ -475,6 +482,8 @@ impl Logic for ProtocolCore {
             res_moves,
             in_epoch,
             hp_r,
+            commit_r,
+            seq_max,
             hpid_r,
             hev_r,
             hcl_r
@@ -498,6 +507,8 @@ impl Logic for ProtocolCore {
         // ---- Defaults: no command, no event
         // History commands leave through registers (applied the next cycle, before anything
         // reads the window again), keeping the window's bitmap update short.
+        self.q_commit.next = self.commit_r.q.val();
+        self.commit_now.next = false;
         self.hist_push.next = self.hp_r.q.val();
         self.hist_push_id.next = self.hpid_r.q.val();
         self.hist_evict_id.next = self.hev_r.q.val();
@@ -513,7 +524,7 @@ impl Logic for ProtocolCore {
         self.tx_with_post.next = self.tx_post.q.val();
         self.tx_go.d.next = false;
         self.tx_post.d.next = false;
-        self.q_commit.next = false;
+        self.commit_now.next = false;
         self.buf_commit.next = false;
         self.buf_rewind.next = false;
         self.rec_push.next = false;
@@ -569,6 +580,7 @@ impl Logic for ProtocolCore {
         self.res_can_agree.d.next = self.seq_r.q.val() > self.start_h.q.val();
         self.res_moves.d.next = self.seq_mh.q.val() > self.agreed_r.q.val();
         self.in_epoch.d.next = self.seq_r.q.val() >= self.start_r.q.val();
+        self.seq_max.d.next = self.seq_r.q.val().all();
         self.can_agree.next = self.res_can_agree.q.val() & self.res_moves.q.val();
         self.agree_to.next = self.seq_mh.q.val();
         if self.v_valid.q.val() {
@@ -615,7 +627,7 @@ impl Logic for ProtocolCore {
                     & (self.v_sender.q.val() == self.host_id.val())
                     & self.if_post.q.val()
                 {
-                    self.q_commit.next = true;
+                    self.commit_now.next = true;
                 }
                 self.if_valid.d.next = false;
                 self.seq_r.d.next = self.v_next.q.val();
@@ -668,6 +680,7 @@ impl Logic for ProtocolCore {
             & !self.tx_go.q.val()
             & !self.hp_r.q.val()
             & !self.hcl_r.q.val()
+            & !self.commit_r.q.val()
         {
             self.want_tx.d.next = false;
             if self.status_r.q.val() == 0 {
@@ -753,12 +766,12 @@ impl Logic for ProtocolCore {
                 self.pass_holder.d.next = self.ctl_holder.val();
                 self.phase.d.next = 2.into();
             } else if self.op_r.q.val() == 3 {
-                if !self.seq_r.q.val().all() {
+                if !self.seq_max.q.val() {
                     if self.if_valid.q.val()
                         & (self.ctl_sender.val() == self.host_id.val())
                         & self.if_post.q.val()
                     {
-                        self.q_commit.next = true;
+                        self.commit_now.next = true;
                     }
                     self.if_valid.d.next = false;
                     if self.in_epoch.q.val() {
@@ -799,7 +812,7 @@ impl Logic for ProtocolCore {
             // A load or a resume takes effect now, with the token pass.
             if self.pend_load.q.val() {
                 if self.if_valid.q.val() & self.ld_ours.q.val() & self.if_post.q.val() {
-                    self.q_commit.next = true;
+                    self.commit_now.next = true;
                 }
                 self.if_valid.d.next = false;
                 self.epoch_r.d.next = self.ld_epoch.q.val();
@@ -854,6 +867,7 @@ impl Logic for ProtocolCore {
             self.timer_stop.next = true;
             self.h_clear.next = true;
         }
+        self.commit_r.d.next = self.commit_now.val();
         self.hp_r.d.next = self.h_push.val();
         self.hpid_r.d.next = self.h_push_id.val();
         self.hev_r.d.next = self.h_evict.val();

@@ -5,10 +5,10 @@
 //! that it repeats once per trip around the ring (`len` timeouts). In epoch mode a deadline
 //! reports `TokenLost` to the host software, which starts an epoch change.
 //!
-//! The timer counts cycles within a timeout (`prescale`) and timeouts left (`slots_left`), so
-//! a deadline of `k × timeout` cycles needs no multiplier: `fire` is high for one cycle exactly
-//! `slots × timeout` cycles after the cycle `arm` was high, then every `ring_len × timeout`
-//! cycles until `arm` or `stop`.
+//! The timer counts cycles left in the current timeout (`left`, down to zero) and timeouts
+//! left (`slots_left`), so a deadline of `k × timeout` cycles needs no multiplier and every
+//! decision is a zero test: `fire` is high for one cycle exactly `slots × timeout` cycles after
+//! the cycle `arm` was high, then every `ring_len × timeout` cycles until `arm` or `stop`.
 
 use rust_hdl::prelude::*;
 
@@ -24,7 +24,8 @@ pub struct TokenTimer {
     pub stop: Signal<In, Bit>,
     /// Members in the ring: the period of repeated deadlines, in timeouts.
     pub ring_len: Signal<In, Bits<9>>,
-    /// Pulse: load `timeout_in` as the timeout (cycles, ≥ 1); takes effect at the next `arm`.
+    /// Pulse: load `timeout_in` as the timeout (cycles; 0 is ignored); takes effect at the
+    /// next `arm`.
     pub set_timeout: Signal<In, Bit>,
     pub timeout_in: Signal<In, Bits<24>>,
     /// The timeout in cycles.
@@ -33,7 +34,9 @@ pub struct TokenTimer {
     pub fire: Signal<Out, Bit>,
     default_timeout: Constant<Bits<24>>,
     pub armed_r: DFF<Bit>,
-    prescale: DFF<Bits<24>>,
+    left: DFF<Bits<24>>,
+    /// timeout − 1, written with the timeout.
+    period: DFF<Bits<24>>,
     pub slots_left: DFF<Bits<9>>,
     timeout_r: DFF<Bits<24>>,
 }
@@ -55,7 +58,8 @@ impl TokenTimer {
             fire: Default::default(),
             default_timeout: Constant::new((cycles as u64).to_bits()),
             armed_r: Default::default(),
-            prescale: Default::default(),
+            left: Default::default(),
+            period: Default::default(),
             slots_left: Default::default(),
             timeout_r: Default::default(),
         }
@@ -65,12 +69,12 @@ impl TokenTimer {
 impl Logic for TokenTimer {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, armed_r, prescale, slots_left, timeout_r);
+        dff_setup!(self, clock, armed_r, left, period, slots_left, timeout_r);
         self.timeout.next = self.timeout_r.q.val();
         self.fire.next = false;
         if self.armed_r.q.val() {
-            if self.prescale.q.val() == self.timeout_r.q.val() - 1 {
-                self.prescale.d.next = 0.into();
+            if !self.left.q.val().any() {
+                self.left.d.next = self.period.q.val();
                 if self.slots_left.q.val() == 1 {
                     self.fire.next = true;
                     self.slots_left.d.next = self.ring_len.val();
@@ -78,15 +82,16 @@ impl Logic for TokenTimer {
                     self.slots_left.d.next = self.slots_left.q.val() - 1;
                 }
             } else {
-                self.prescale.d.next = self.prescale.q.val() + 1;
+                self.left.d.next = self.left.q.val() - 1;
             }
         }
-        if self.set_timeout.val() {
+        if self.set_timeout.val() & self.timeout_in.val().any() {
             self.timeout_r.d.next = self.timeout_in.val();
+            self.period.d.next = self.timeout_in.val() - 1;
         }
         if self.arm.val() {
             self.armed_r.d.next = true;
-            self.prescale.d.next = 0.into();
+            self.left.d.next = self.period.q.val();
             self.slots_left.d.next = self.slots.val();
         }
         if self.stop.val() {
@@ -95,6 +100,7 @@ impl Logic for TokenTimer {
         if self.reset.val() {
             self.armed_r.d.next = false;
             self.timeout_r.d.next = self.default_timeout.val();
+            self.period.d.next = self.default_timeout.val() - 1;
         }
     }
 }
