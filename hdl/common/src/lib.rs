@@ -10,6 +10,7 @@
 
 pub mod design;
 pub mod harness;
+pub mod lutram;
 pub mod sim;
 pub mod stream;
 pub mod tools;

@@ -113,6 +113,26 @@ fn main() {
                     .next_back()
                     .unwrap_or("(no figure)");
                 println!("{name:16} FAILS: {}", fmax.trim());
+                // The critical path's cells, compactly: where to look.
+                let mut in_path = false;
+                for l in text.lines() {
+                    if l.contains("Critical path report for clock") {
+                        in_path = true;
+                    } else if in_path && l.contains("ns logic") {
+                        break;
+                    } else if in_path && (l.contains("Source") || l.contains("Sink")) {
+                        let w: Vec<&str> = l.split_whitespace().collect();
+                        if let Some(cell) = w.iter().find(|x| x.contains('.')) {
+                            if !cell.contains("CCU2_COMB") {
+                                println!(
+                                    "    {} {}",
+                                    w.get(1).unwrap_or(&""),
+                                    &cell[..cell.len().min(110)]
+                                );
+                            }
+                        }
+                    }
+                }
             }
         }
     }

@@ -2,8 +2,8 @@
 //!
 //! A word-addressed register port (8-bit address, 32-bit data). A request is taken in a cycle
 //! where `ready` is high: `write` with `addr`/`wdata`, or `read` with `addr`, answered by
-//! `rvalid` with `rdata` two cycles later (the address is registered before the wide read
-//! multiplexer), or later for the ring table and history reads, which wait until no frame is
+//! `rvalid` with `rdata` three cycles later (the address is registered before the wide read
+//! multiplexer, and its output after it), or later for the ring table and history reads, which wait until no frame is
 //! being handled. The register map is [`reg`]; `host_if`
 //! defines it for software, and `docs/engine.md` documents it.
 //!
@@ -171,6 +171,8 @@ pub struct ControlPort {
     /// The ring table answers a cycle later than the history RAM: slow reads wait one more.
     slow_wait: DFF<Bit>,
     rpending: DFF<Bit>,
+    rpending2: DFF<Bit>,
+    rvalue: DFF<Bits<32>>,
     reg_value: Signal<Local, Bits<32>>,
     taking: Signal<Local, Bit>,
     params_word: Constant<Bits<32>>,
@@ -257,6 +259,8 @@ impl ControlPort {
             raddr: Default::default(),
             slow_wait: Default::default(),
             rpending: Default::default(),
+            rpending2: Default::default(),
+            rvalue: Default::default(),
             reg_value: Default::default(),
             taking: Default::default(),
             params_word: Constant::new(word.to_bits()),
@@ -271,7 +275,7 @@ impl Logic for ControlPort {
         dff_setup!(
             self, clock, handed, epoch_s, seq_s, holder_s, ours_s, sender_s, hist_index,
             ring_index, pending, refused, rdata_r, rvalid_r, slow, slow_ring, raddr, rpending,
-            slow_wait
+            rpending2, rvalue, slow_wait
         );
         // ---- Staged values and the pending command, to the core
         self.stage_epoch.next = self.epoch_s.q.val();
@@ -307,7 +311,8 @@ impl Logic for ControlPort {
         self.ready.next = !self.pending.q.val().any()
             & !self.handed.q.val()
             & (self.slow.q.val() == 0)
-            & !self.rpending.q.val();
+            & !self.rpending.q.val()
+            & !self.rpending2.q.val();
         self.taking.next = self.ready.val() & (self.write.val() | self.read.val());
         // ---- Register reads
         self.reg_value.next = 0.into();
@@ -431,9 +436,12 @@ impl Logic for ControlPort {
         if self.raddr.q.val() >= 0x40 {
             self.reg_value.next = self.counter_value.val();
         }
+        // Two stages: the selected register, then the answer.
         self.rpending.d.next = false;
-        if self.rpending.q.val() {
-            self.rdata_r.d.next = self.reg_value.val();
+        self.rpending2.d.next = self.rpending.q.val();
+        self.rvalue.d.next = self.reg_value.val();
+        if self.rpending2.q.val() {
+            self.rdata_r.d.next = self.rvalue.q.val();
             self.rvalid_r.d.next = true;
             if self.raddr.q.val() == 0x10 {
                 self.refused.d.next = false;
@@ -531,6 +539,7 @@ impl Logic for ControlPort {
             self.slow.d.next = 0.into();
             self.rvalid_r.d.next = false;
             self.rpending.d.next = false;
+            self.rpending2.d.next = false;
             self.slow_wait.d.next = false;
         }
     }

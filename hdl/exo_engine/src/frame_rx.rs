@@ -482,11 +482,12 @@ impl Logic for FrameRx {
         self.declared.next = bit_cast::<17, 11>(self.header_len.val())
             + bit_cast::<17, 8>(self.hlen_r.q.val())
             + bit_cast::<17, 16>(self.plen_r.q.val());
-        self.expected.next = self.declared.val();
-        if self.declared.val() < bit_cast::<17, 11>(self.min_len.val()) {
+        // Two register stages (the header ends 25 beats before a minimum frame does).
+        self.declared_r.d.next = self.declared.val();
+        self.expected.next = self.declared_r.q.val();
+        if self.declared_r.q.val() < bit_cast::<17, 11>(self.min_len.val()) {
             self.expected.next = bit_cast::<17, 11>(self.min_len.val());
         }
-        self.declared_r.d.next = self.declared.val();
         self.expected_r.d.next = self.expected.val();
         self.malformed.next = true;
         self.malformed_kind.next = 0.into();

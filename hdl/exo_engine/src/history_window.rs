@@ -1,6 +1,7 @@
 //! `HistoryWindow`: the last h accepted senders, newest first, with O(1) membership.
 //!
-//! The ids live in a 256-entry ring of block RAM, the newest at address `newest` and entry i
+//! The ids live in a 256-entry ring of distributed RAM (LUTs: its data feeds logic in the
+//! cycle it is read), the newest at address `newest` and entry i
 //! of the window (i = 0 newest) at `newest − i`. Beside it, a 256-bit bitmap says which ids
 //! are in the window, so the accept rule's `sender ∉ history` is one bit lookup whatever h
 //! is. The accept rule keeps the ids of a window distinct, so a bit per id is enough.
@@ -18,6 +19,7 @@
 //! Reading the eviction from registers keeps the block RAM's slow output out of the bitmap's
 //! update path.
 
+use exo_hdl_common::lutram::LutRam;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]
@@ -52,8 +54,8 @@ pub struct HistoryWindow {
     pub b_addr: Signal<In, Bits<8>>,
     pub b_data: Signal<Out, Bits<8>>,
     // ---- Internals
-    ram_a: RAM<Bits<8>, 8>,
-    ram_b: RAM<Bits<8>, 8>,
+    ram_a: LutRam<Bits<8>, 8>,
+    ram_b: LutRam<Bits<8>, 8>,
     newest_r: DFF<Bits<8>>,
     len_r: DFF<Bits<8>>,
     bits_r: DFF<Bits<256>>,

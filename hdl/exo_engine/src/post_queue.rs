@@ -102,6 +102,9 @@ pub struct PostQueue {
     head_start: DFF<Bits<QUEUE_ADDR_BITS>>,
     tail: DFF<Bits<QUEUE_ADDR_BITS>>,
     used: DFF<Bits<13>>,
+    /// The length of the message published this cycle (counted into `used` now, a cycle
+    /// after its decision, which keeps the decision out of the adder's path).
+    pub_len: DFF<Bits<LEN_BITS>>,
     // The descriptor FIFO: write and read slots, visible messages, one being published.
     slot_wr: DFF<Bits<SLOT_BITS>>,
     slot_rd: DFF<Bits<SLOT_BITS>>,
@@ -168,6 +171,7 @@ impl PostQueue {
             head_start: Default::default(),
             tail: Default::default(),
             used: Default::default(),
+            pub_len: Default::default(),
             slot_wr: Default::default(),
             slot_rd: Default::default(),
             visible: Default::default(),
@@ -202,8 +206,8 @@ impl Logic for PostQueue {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, declared, got, bad, head_start, tail, used, slot_wr, slot_rd,
-            visible, publishing, accepted, rejected
+            self, clock, state, declared, got, bad, head_start, tail, used, pub_len, slot_wr,
+            slot_rd, visible, publishing, accepted, rejected
         );
         self.payload.write_clock.next = self.clock.val();
         self.payload.read_clock.next = self.clock.val();
@@ -216,7 +220,10 @@ impl Logic for PostQueue {
         if self.publishing.q.val() {
             self.waiting.next = self.visible.q.val() + 1;
         }
-        self.room.next = (self.used.q.val() <= self.max_used.val())
+        // While a message is being published its bytes are not yet in `used`: no new post
+        // starts in that cycle.
+        self.room.next = !self.publishing.q.val()
+            & (self.used.q.val() <= self.max_used.val())
             & (self.waiting.val() < self.max_posted.val());
         self.post.ready.next =
             !self.reset.val() & ((self.state.q.val() != PostState::LenHi) | self.room.val());
@@ -299,6 +306,7 @@ impl Logic for PostQueue {
         self.lengths.write_data.next = self.accept_len.val();
         self.lengths.write_enable.next = self.accept.val();
         self.publishing.d.next = self.accept.val();
+        self.pub_len.d.next = self.accept_len.val();
         if self.accept.val() {
             self.slot_wr.d.next = self.slot_wr.q.val() + 1;
             self.tail.d.next =
@@ -312,8 +320,8 @@ impl Logic for PostQueue {
         // Bytes in use and visible messages: a post and a pop may land in the same cycle.
         self.used_add.next = 0.into();
         self.used_sub.next = 0.into();
-        if self.accept.val() {
-            self.used_add.next = bit_cast::<13, LEN_BITS>(self.accept_len.val());
+        if self.publishing.q.val() {
+            self.used_add.next = bit_cast::<13, LEN_BITS>(self.pub_len.q.val());
         }
         if self.pop.val() {
             self.used_sub.next = bit_cast::<13, LEN_BITS>(self.head_len.val());

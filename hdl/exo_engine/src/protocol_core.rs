@@ -242,7 +242,10 @@ pub struct ProtocolCore {
     h_clear: Signal<Local, Bit>,
     // ---- Combinational helpers
     own_member: Signal<Local, Bit>,
-    pass_pos: Signal<Local, Bits<9>>,
+    pos9: Signal<Local, Bits<9>>,
+    own9: Signal<Local, Bits<9>>,
+    /// own position + ring length, registered.
+    own_len: DFF<Bits<9>>,
     steps: Signal<Local, Bits<9>>,
     agree_to: Signal<Local, Bits<64>>,
     can_agree: Signal<Local, Bit>,
@@ -411,7 +414,9 @@ impl ProtocolCore {
             h_evict: Default::default(),
             h_clear: Default::default(),
             own_member: Default::default(),
-            pass_pos: Default::default(),
+            pos9: Default::default(),
+            own9: Default::default(),
+            own_len: Default::default(),
             steps: Default::default(),
             agree_to: Default::default(),
             can_agree: Default::default(),
@@ -482,6 +487,7 @@ impl Logic for ProtocolCore {
             res_moves,
             in_epoch,
             hp_r,
+            own_len,
             commit_r,
             seq_max,
             hpid_r,
@@ -557,17 +563,22 @@ impl Logic for ProtocolCore {
         {
             self.ring_lookup_id.next = self.pass_holder.q.val();
         }
-        self.pass_pos.next = bit_cast::<9, 8>(self.ring_pos.val()) + 1;
-        if self.pass_pos.val() == self.ring_len.val() {
-            self.pass_pos.next = 0.into();
+        // steps = (own position − holder's position) mod ring length, where the holder is
+        // the looked-up id's successor (a verdict) or the looked-up id itself (a control
+        // pass). Both differences and the wrapped ones are computed side by side from
+        // registers and one is picked, so no adder waits for another.
+        self.pos9.next = bit_cast::<9, 8>(self.ring_pos.val());
+        self.own9.next = bit_cast::<9, 8>(self.ring_own_pos.val());
+        self.own_len.d.next = self.own9.val() + self.ring_len.val();
+        self.steps.next = self.own9.val() - self.pos9.val() - 1;
+        if self.own9.val() <= self.pos9.val() {
+            self.steps.next = self.own_len.q.val() - self.pos9.val() - 1;
         }
         if (self.phase.q.val() == 5) | (self.phase.q.val() == 6) {
-            self.pass_pos.next = bit_cast::<9, 8>(self.ring_pos.val());
-        }
-        self.steps.next = bit_cast::<9, 8>(self.ring_own_pos.val()) - self.pass_pos.val();
-        if bit_cast::<9, 8>(self.ring_own_pos.val()) < self.pass_pos.val() {
-            self.steps.next = bit_cast::<9, 8>(self.ring_own_pos.val()) + self.ring_len.val()
-                - self.pass_pos.val();
+            self.steps.next = self.own9.val() - self.pos9.val();
+            if self.own9.val() < self.pos9.val() {
+                self.steps.next = self.own_len.q.val() - self.pos9.val();
+            }
         }
         self.steps_r.d.next = self.steps.val();
         // ---- Agreement: with s entries, entries below s − h are agreed once the epoch holds

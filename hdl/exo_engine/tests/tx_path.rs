@@ -163,9 +163,12 @@ impl Reference {
         self.messages.iter().map(Vec::len).sum()
     }
 
-    /// Room for one more whole message.
+    /// Room for one more whole message; none in the cycle a message is being published
+    /// (its bytes are counted a cycle after its last byte).
     fn room(&self) -> bool {
-        self.used() + self.max_payload <= QUEUE_BYTES && self.messages.len() < self.max_posted
+        !self.publishing
+            && self.used() + self.max_payload <= QUEUE_BYTES
+            && self.messages.len() < self.max_posted
     }
 
     fn head(&self) -> Option<&Vec<u8>> {
