@@ -4,7 +4,8 @@
 //! by kind, transmitted), plus what only hardware sees: frames the MAC flagged (FCS, runt,
 //! oversize, PHY error), frames dropped because the host had not taken earlier entries
 //! (overruns), and anomaly records lost for the same reason. Each is 32 bits and wraps.
-//! `sel` picks the counter [`NAMES`] lists at that index; `value` is combinational.
+//! `sel` picks the counter [`NAMES`] lists at that index; `value` is combinational. Events
+//! count one cycle after they happen.
 
 use rust_hdl::prelude::*;
 
@@ -54,6 +55,16 @@ pub struct Counters {
     // ---- Read
     pub sel: Signal<In, Bits<5>>,
     pub value: Signal<Out, Bits<32>>,
+    // Events are registered before they count (counting is off the events' paths).
+    ev_verdict_r: DFF<Bit>,
+    ev_accept_r: DFF<Bit>,
+    ev_reason_r: DFF<Bits<4>>,
+    ev_anomaly_r: DFF<Bit>,
+    ev_anomaly_kind_r: DFF<Bits<3>>,
+    ev_transmit_r: DFF<Bit>,
+    ev_mac_error_r: DFF<Bit>,
+    ev_overrun_r: DFF<Bit>,
+    ev_record_lost_r: DFF<Bit>,
     accepted: DFF<Bits<32>>,
     rejected_malformed: DFF<Bits<32>>,
     rejected_wrong_cluster: DFF<Bits<32>>,
@@ -86,6 +97,15 @@ impl Logic for Counters {
         dff_setup!(
             self,
             clock,
+            ev_verdict_r,
+            ev_accept_r,
+            ev_reason_r,
+            ev_anomaly_r,
+            ev_anomaly_kind_r,
+            ev_transmit_r,
+            ev_mac_error_r,
+            ev_overrun_r,
+            ev_record_lost_r,
             accepted,
             rejected_malformed,
             rejected_wrong_cluster,
@@ -111,78 +131,90 @@ impl Logic for Counters {
             rx_overruns,
             records_lost
         );
-        if self.ev_verdict.val() & self.ev_accept.val() {
+        if self.ev_verdict_r.q.val() & self.ev_accept_r.q.val() {
             self.accepted.d.next = self.accepted.q.val() + 1;
         }
-        if self.ev_verdict.val() & !self.ev_accept.val() & (self.ev_reason.val() == 0) {
+        if self.ev_verdict_r.q.val() & !self.ev_accept_r.q.val() & (self.ev_reason_r.q.val() == 0) {
             self.rejected_malformed.d.next = self.rejected_malformed.q.val() + 1;
         }
-        if self.ev_verdict.val() & !self.ev_accept.val() & (self.ev_reason.val() == 1) {
+        if self.ev_verdict_r.q.val() & !self.ev_accept_r.q.val() & (self.ev_reason_r.q.val() == 1) {
             self.rejected_wrong_cluster.d.next = self.rejected_wrong_cluster.q.val() + 1;
         }
-        if self.ev_verdict.val() & !self.ev_accept.val() & (self.ev_reason.val() == 2) {
+        if self.ev_verdict_r.q.val() & !self.ev_accept_r.q.val() & (self.ev_reason_r.q.val() == 2) {
             self.rejected_wrong_epoch.d.next = self.rejected_wrong_epoch.q.val() + 1;
         }
-        if self.ev_verdict.val() & !self.ev_accept.val() & (self.ev_reason.val() == 3) {
+        if self.ev_verdict_r.q.val() & !self.ev_accept_r.q.val() & (self.ev_reason_r.q.val() == 3) {
             self.rejected_invalid_host_id.d.next = self.rejected_invalid_host_id.q.val() + 1;
         }
-        if self.ev_verdict.val() & !self.ev_accept.val() & (self.ev_reason.val() == 4) {
+        if self.ev_verdict_r.q.val() & !self.ev_accept_r.q.val() & (self.ev_reason_r.q.val() == 4) {
             self.rejected_not_a_member.d.next = self.rejected_not_a_member.q.val() + 1;
         }
-        if self.ev_verdict.val() & !self.ev_accept.val() & (self.ev_reason.val() == 5) {
+        if self.ev_verdict_r.q.val() & !self.ev_accept_r.q.val() & (self.ev_reason_r.q.val() == 5) {
             self.rejected_bad_history_length.d.next = self.rejected_bad_history_length.q.val() + 1;
         }
-        if self.ev_verdict.val() & !self.ev_accept.val() & (self.ev_reason.val() == 6) {
+        if self.ev_verdict_r.q.val() & !self.ev_accept_r.q.val() & (self.ev_reason_r.q.val() == 6) {
             self.rejected_halted.d.next = self.rejected_halted.q.val() + 1;
         }
-        if self.ev_verdict.val() & !self.ev_accept.val() & (self.ev_reason.val() == 7) {
+        if self.ev_verdict_r.q.val() & !self.ev_accept_r.q.val() & (self.ev_reason_r.q.val() == 7) {
             self.rejected_stale.d.next = self.rejected_stale.q.val() + 1;
         }
-        if self.ev_verdict.val() & !self.ev_accept.val() & (self.ev_reason.val() == 8) {
+        if self.ev_verdict_r.q.val() & !self.ev_accept_r.q.val() & (self.ev_reason_r.q.val() == 8) {
             self.rejected_gap.d.next = self.rejected_gap.q.val() + 1;
         }
-        if self.ev_verdict.val() & !self.ev_accept.val() & (self.ev_reason.val() == 9) {
+        if self.ev_verdict_r.q.val() & !self.ev_accept_r.q.val() & (self.ev_reason_r.q.val() == 9) {
             self.rejected_divergent.d.next = self.rejected_divergent.q.val() + 1;
         }
-        if self.ev_verdict.val() & !self.ev_accept.val() & (self.ev_reason.val() == 10) {
+        if self.ev_verdict_r.q.val() & !self.ev_accept_r.q.val() & (self.ev_reason_r.q.val() == 10)
+        {
             self.rejected_sender_in_history.d.next = self.rejected_sender_in_history.q.val() + 1;
         }
-        if self.ev_verdict.val() & !self.ev_accept.val() & (self.ev_reason.val() == 11) {
+        if self.ev_verdict_r.q.val() & !self.ev_accept_r.q.val() & (self.ev_reason_r.q.val() == 11)
+        {
             self.rejected_conflicts_with_own.d.next = self.rejected_conflicts_with_own.q.val() + 1;
         }
-        if self.ev_verdict.val() & !self.ev_accept.val() & (self.ev_reason.val() == 12) {
+        if self.ev_verdict_r.q.val() & !self.ev_accept_r.q.val() & (self.ev_reason_r.q.val() == 12)
+        {
             self.rejected_seq_exhausted.d.next = self.rejected_seq_exhausted.q.val() + 1;
         }
-        if self.ev_anomaly.val() & (self.ev_anomaly_kind.val() == 0) {
+        if self.ev_anomaly_r.q.val() & (self.ev_anomaly_kind_r.q.val() == 0) {
             self.anomaly_gap.d.next = self.anomaly_gap.q.val() + 1;
         }
-        if self.ev_anomaly.val() & (self.ev_anomaly_kind.val() == 1) {
+        if self.ev_anomaly_r.q.val() & (self.ev_anomaly_kind_r.q.val() == 1) {
             self.anomaly_divergence.d.next = self.anomaly_divergence.q.val() + 1;
         }
-        if self.ev_anomaly.val() & (self.ev_anomaly_kind.val() == 2) {
+        if self.ev_anomaly_r.q.val() & (self.ev_anomaly_kind_r.q.val() == 2) {
             self.anomaly_no_quorum.d.next = self.anomaly_no_quorum.q.val() + 1;
         }
-        if self.ev_anomaly.val() & (self.ev_anomaly_kind.val() == 3) {
+        if self.ev_anomaly_r.q.val() & (self.ev_anomaly_kind_r.q.val() == 3) {
             self.anomaly_stale.d.next = self.anomaly_stale.q.val() + 1;
         }
-        if self.ev_anomaly.val() & (self.ev_anomaly_kind.val() == 4) {
+        if self.ev_anomaly_r.q.val() & (self.ev_anomaly_kind_r.q.val() == 4) {
             self.anomaly_restarted.d.next = self.anomaly_restarted.q.val() + 1;
         }
-        if self.ev_anomaly.val() & (self.ev_anomaly_kind.val() == 5) {
+        if self.ev_anomaly_r.q.val() & (self.ev_anomaly_kind_r.q.val() == 5) {
             self.anomaly_token_lost.d.next = self.anomaly_token_lost.q.val() + 1;
         }
-        if self.ev_transmit.val() {
+        if self.ev_transmit_r.q.val() {
             self.transmitted.d.next = self.transmitted.q.val() + 1;
         }
-        if self.ev_mac_error.val() {
+        if self.ev_mac_error_r.q.val() {
             self.mac_errors.d.next = self.mac_errors.q.val() + 1;
         }
-        if self.ev_overrun.val() {
+        if self.ev_overrun_r.q.val() {
             self.rx_overruns.d.next = self.rx_overruns.q.val() + 1;
         }
-        if self.ev_record_lost.val() {
+        if self.ev_record_lost_r.q.val() {
             self.records_lost.d.next = self.records_lost.q.val() + 1;
         }
+        self.ev_verdict_r.d.next = self.ev_verdict.val();
+        self.ev_accept_r.d.next = self.ev_accept.val();
+        self.ev_reason_r.d.next = self.ev_reason.val();
+        self.ev_anomaly_r.d.next = self.ev_anomaly.val();
+        self.ev_anomaly_kind_r.d.next = self.ev_anomaly_kind.val();
+        self.ev_transmit_r.d.next = self.ev_transmit.val();
+        self.ev_mac_error_r.d.next = self.ev_mac_error.val();
+        self.ev_overrun_r.d.next = self.ev_overrun.val();
+        self.ev_record_lost_r.d.next = self.ev_record_lost.val();
         if self.reset.val() {
             self.accepted.d.next = 0.into();
             self.rejected_malformed.d.next = 0.into();

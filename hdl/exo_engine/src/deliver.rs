@@ -56,6 +56,10 @@ pub struct Deliver {
     // ---- Internals
     fifo: SynchronousFIFO<Bits<DESC_BITS>, 4, 5, 1>,
     count: DFF<Bits<5>>,
+    /// The pushed descriptor, registered before it enters the FIFO (the core's decision is
+    /// not in the FIFO's paths; `room` keeps a margin of two for it).
+    push_r: DFF<Bit>,
+    desc_in: DFF<Bits<202>>,
     /// After a reset: drop whatever descriptors the FIFO still holds.
     flushing: DFF<Bit>,
     active: DFF<Bit>,
@@ -87,6 +91,8 @@ impl Logic for Deliver {
             self,
             clock,
             count,
+            push_r,
+            desc_in,
             flushing,
             active,
             header,
@@ -97,7 +103,8 @@ impl Logic for Deliver {
         );
         self.fifo.clock.next = self.clock.val();
         // ---- Descriptors in
-        self.fifo.data_in.next = bit_cast::<202, 2>(self.kind.val())
+        self.fifo.data_in.next = self.desc_in.q.val();
+        self.desc_in.d.next = bit_cast::<202, 2>(self.kind.val())
             | (bit_cast::<202, 64>(self.seq.val()) << 2)
             | (bit_cast::<202, 64>(self.agreed.val()) << 66)
             | (bit_cast::<202, 32>(self.epoch.val()) << 130)
@@ -106,7 +113,8 @@ impl Logic for Deliver {
             | (bit_cast::<202, 3>(self.anomaly.val()) << 186)
             | (bit_cast::<202, 1>(self.has_frame.val().into()) << 189)
             | (bit_cast::<202, 12>(self.base.val()) << 190);
-        self.fifo.write.next = self.push.val();
+        self.push_r.d.next = self.push.val();
+        self.fifo.write.next = self.push_r.q.val();
         self.room.next = self.count.q.val() < 15;
         // ---- The head descriptor's fields
         self.desc.next = self.fifo.data_out.val();
@@ -188,12 +196,13 @@ impl Logic for Deliver {
             }
         }
         // ---- Occupancy, for `room`
-        if self.push.val() & !self.popped.val() {
+        if self.push_r.q.val() & !self.popped.val() {
             self.count.d.next = self.count.q.val() + 1;
-        } else if !self.push.val() & self.popped.val() {
+        } else if !self.push_r.q.val() & self.popped.val() {
             self.count.d.next = self.count.q.val() - 1;
         }
         if self.reset.val() {
+            self.push_r.d.next = false;
             self.flushing.d.next = true;
             self.active.d.next = false;
             self.count.d.next = 0.into();
