@@ -16,10 +16,12 @@ fn design<B: Block>(mut b: B, name: &str) -> Design {
     Design::from_block(&mut b, name, name, serde_json::Value::Null, "")
 }
 
+/// Builds one block's design.
+type MakeDesign = Box<dyn Fn() -> Design>;
+
 fn main() {
-    let p = EngineParams::new(256, 3);
     let wanted: Vec<String> = std::env::args().skip(1).collect();
-    let blocks: Vec<(&str, Box<dyn Fn() -> Design>)> = vec![
+    let blocks: Vec<(&str, MakeDesign)> = vec![
         (
             "frame_rx",
             Box::new(|| design(frame_rx::FrameRx::new(256, 1), "frame_rx")),
@@ -89,7 +91,6 @@ fn main() {
             }),
         ),
     ];
-    let _ = p;
     for (name, make) in blocks {
         if !wanted.is_empty() && !wanted.iter().any(|w| w == name) {
             continue;
@@ -109,8 +110,7 @@ fn main() {
                 let text = e.to_string();
                 let fmax = text
                     .lines()
-                    .filter(|l| l.contains("Max frequency"))
-                    .next_back()
+                    .rfind(|l| l.contains("Max frequency"))
                     .unwrap_or("(no figure)");
                 println!("{name:16} FAILS: {}", fmax.trim());
                 // The critical path's cells, compactly: where to look.
