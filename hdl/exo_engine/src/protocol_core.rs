@@ -253,6 +253,8 @@ pub struct ProtocolCore {
     new_acceptable: Signal<Local, Bit>,
     ctl_free: Signal<Local, Bit>,
     token_moves: Signal<Local, Bit>,
+    /// A deadline that reports a lost token now (or, behind a verdict, next cycle).
+    lost_now: Signal<Local, Bit>,
     // ---- Elaboration constants
     host_id: Constant<Bits<8>>,
     h: Constant<Bits<64>>,
@@ -424,6 +426,7 @@ impl ProtocolCore {
             new_acceptable: Default::default(),
             ctl_free: Default::default(),
             token_moves: Default::default(),
+            lost_now: Default::default(),
             host_id: Constant::new((host_id as u64).to_bits()),
             h: Constant::new((h as u64).to_bits()),
             boot_epoch: Constant::new((boot_epoch as u64).to_bits()),
@@ -715,26 +718,15 @@ impl Logic for ProtocolCore {
             & !self.v_drop_err.q.val()
             & !self.v_drop_room.q.val())
             | (self.phase.q.val() == 3);
-        if self.timer_fire.val() & (self.status_r.q.val() == 0) & !self.token_moves.val() {
-            if self.v_valid.q.val() {
+        self.lost_now.next =
+            self.timer_fire.val() & (self.status_r.q.val() == 0) & !self.token_moves.val();
+        if self.v_valid.q.val() {
+            if self.lost_now.val() {
                 self.lost_pending.d.next = true;
-            } else {
-                self.lost_pending.d.next = false;
-                self.ev_anomaly.next = true;
-                self.ev_anomaly_kind.next = 5.into();
-                self.rec_push.next = self.rec_room.val();
-                self.ev_record_lost.next = !self.rec_room.val();
-                self.rec_kind.next = 3.into();
-                self.rec_anomaly.next = 5.into();
-                self.rec_agreed.next = self.seq_r.q.val();
-                self.rec_has_frame.next = false;
-                self.rec_seq.next = 0.into();
-                self.rec_sender.next = 0.into();
             }
-        }
-        if self.lost_pending.q.val() & !self.v_valid.q.val() {
+        } else {
             self.lost_pending.d.next = false;
-            if self.status_r.q.val() == 0 {
+            if (self.status_r.q.val() == 0) & (self.lost_now.val() | self.lost_pending.q.val()) {
                 self.ev_anomaly.next = true;
                 self.ev_anomaly_kind.next = 5.into();
                 self.rec_push.next = self.rec_room.val();
