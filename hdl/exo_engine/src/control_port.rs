@@ -3,8 +3,10 @@
 //! A word-addressed register port (8-bit address, 32-bit data). A request is taken in a cycle
 //! where `ready` is high: `write` with `addr`/`wdata`, or `read` with `addr`, answered by
 //! `rvalid` with `rdata` three cycles later (the address is registered before the wide read
-//! multiplexer, and its output after it), or later for the ring table and history reads, which wait until no frame is
-//! being handled. The register map is [`reg`]; `host_if`
+//! multiplexer, and its output after it), or later for the ring table and history reads,
+//! which wait until no frame is being handled. A write is registered when taken and applied
+//! at the next edge (`ready` is low meanwhile), so nothing but those registers hangs on the
+//! handshake. The register map is [`reg`]; `host_if`
 //! defines it for software, and `docs/engine.md` documents it.
 //!
 //! Commands (`reg::COMMAND`) hand an operation to the protocol core with the staged values;
@@ -155,6 +157,14 @@ pub struct ControlPort {
     ours_s: DFF<Bit>,
     sender_s: DFF<Bits<8>>,
     hist_index: DFF<Bits<8>>,
+    /// `hist_newest − hist_index`, registered: the RAM address is presented from a flip-flop
+    /// (slow reads wait for the port long enough for it to settle).
+    hist_addr_r: DFF<Bits<8>>,
+    /// A write taken at the last edge, applied now: the handshake's logic (`ready`) ends at
+    /// these registers instead of fanning out to every register a write can change.
+    w_go: DFF<Bit>,
+    w_addr: DFF<Bits<8>>,
+    w_data: DFF<Bits<32>>,
     ring_index: DFF<Bits<8>>,
     pending: DFF<Bits<3>>,
     /// The cycle after a command is handed over, while the core executes it: the port waits,
@@ -248,6 +258,10 @@ impl ControlPort {
             ours_s: Default::default(),
             sender_s: Default::default(),
             hist_index: Default::default(),
+            hist_addr_r: Default::default(),
+            w_go: Default::default(),
+            w_addr: Default::default(),
+            w_data: Default::default(),
             ring_index: Default::default(),
             pending: Default::default(),
             handed: Default::default(),
@@ -273,9 +287,31 @@ impl Logic for ControlPort {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, handed, epoch_s, seq_s, holder_s, ours_s, sender_s, hist_index,
-            ring_index, pending, refused, rdata_r, rvalid_r, slow, slow_ring, raddr, rpending,
-            rpending2, rvalue, slow_wait
+            self,
+            clock,
+            handed,
+            epoch_s,
+            seq_s,
+            holder_s,
+            ours_s,
+            sender_s,
+            hist_index,
+            hist_addr_r,
+            w_go,
+            w_addr,
+            w_data,
+            ring_index,
+            pending,
+            refused,
+            rdata_r,
+            rvalid_r,
+            slow,
+            slow_ring,
+            raddr,
+            rpending,
+            rpending2,
+            rvalue,
+            slow_wait
         );
         // ---- Staged values and the pending command, to the core
         self.stage_epoch.next = self.epoch_s.q.val();
@@ -293,18 +329,19 @@ impl Logic for ControlPort {
         // ---- Defaults
         self.ring_clear.next = false;
         self.ring_wr.next = false;
-        self.ring_wr_id.next = self.wdata.val().get_bits::<8>(0);
-        self.ring_wr_pos.next = self.wdata.val().get_bits::<8>(8);
-        self.ring_wr_next.next = self.wdata.val().get_bits::<8>(16);
+        self.ring_wr_id.next = self.w_data.q.val().get_bits::<8>(0);
+        self.ring_wr_pos.next = self.w_data.q.val().get_bits::<8>(8);
+        self.ring_wr_next.next = self.w_data.q.val().get_bits::<8>(16);
         self.ring_set_len.next = false;
-        self.ring_len_in.next = self.wdata.val().get_bits::<9>(0);
+        self.ring_len_in.next = self.w_data.q.val().get_bits::<9>(0);
         self.set_timeout.next = false;
-        self.timeout_in.next = self.wdata.val().get_bits::<24>(0);
+        self.timeout_in.next = self.w_data.q.val().get_bits::<24>(0);
         self.counter_sel.next = self.raddr.q.val().get_bits::<5>(0);
         self.ring_lookup.next = (self.slow.q.val() != 0) & self.slow_ring.q.val();
         self.ring_lookup_id.next = self.ring_index.q.val();
         self.hist_read.next = (self.slow.q.val() != 0) & !self.slow_ring.q.val();
-        self.hist_addr.next = self.hist_newest.val() - self.hist_index.q.val();
+        self.hist_addr_r.d.next = self.hist_newest.val() - self.hist_index.q.val();
+        self.hist_addr.next = self.hist_addr_r.q.val();
         self.rvalid_r.d.next = false;
         self.rdata.next = self.rdata_r.q.val();
         self.rvalid.next = self.rvalid_r.q.val();
@@ -312,7 +349,8 @@ impl Logic for ControlPort {
             & !self.handed.q.val()
             & (self.slow.q.val() == 0)
             & !self.rpending.q.val()
-            & !self.rpending2.q.val();
+            & !self.rpending2.q.val()
+            & !self.w_go.q.val();
         self.taking.next = self.ready.val() & (self.write.val() | self.read.val());
         // ---- Register reads
         self.reg_value.next = 0.into();
@@ -475,30 +513,35 @@ impl Logic for ControlPort {
                     | (bit_cast::<32, 8>(self.ring_pos.val()) << 8);
             }
         }
-        // ---- Writes
+        // ---- Writes: taken at one edge, applied at the next
+        self.w_go.d.next = self.taking.val() & self.write.val();
         if self.taking.val() & self.write.val() {
-            match self.addr.val().index() {
+            self.w_addr.d.next = self.addr.val();
+            self.w_data.d.next = self.wdata.val();
+        }
+        if self.w_go.q.val() {
+            match self.w_addr.q.val().index() {
                 0 => {
-                    self.pending.d.next = self.wdata.val().get_bits::<3>(0);
+                    self.pending.d.next = self.w_data.q.val().get_bits::<3>(0);
                 }
                 1 => {
-                    self.epoch_s.d.next = self.wdata.val();
+                    self.epoch_s.d.next = self.w_data.q.val();
                 }
                 2 => {
                     self.seq_s.d.next = (bit_cast::<64, 32>(self.seq_s.q.val().get_bits::<32>(32))
                         << 32)
-                        | bit_cast::<64, 32>(self.wdata.val());
+                        | bit_cast::<64, 32>(self.w_data.q.val());
                 }
                 3 => {
-                    self.seq_s.d.next = (bit_cast::<64, 32>(self.wdata.val()) << 32)
+                    self.seq_s.d.next = (bit_cast::<64, 32>(self.w_data.q.val()) << 32)
                         | bit_cast::<64, 32>(self.seq_s.q.val().get_bits::<32>(0));
                 }
                 4 => {
-                    self.holder_s.d.next = self.wdata.val().get_bits::<8>(0);
-                    self.ours_s.d.next = self.wdata.val().get_bit(8);
+                    self.holder_s.d.next = self.w_data.q.val().get_bits::<8>(0);
+                    self.ours_s.d.next = self.w_data.q.val().get_bit(8);
                 }
                 5 => {
-                    self.sender_s.d.next = self.wdata.val().get_bits::<8>(0);
+                    self.sender_s.d.next = self.w_data.q.val().get_bits::<8>(0);
                 }
                 6 => {
                     if self.status.val() == 0 {
@@ -525,10 +568,10 @@ impl Logic for ControlPort {
                     self.set_timeout.next = true;
                 }
                 10 => {
-                    self.hist_index.d.next = self.wdata.val().get_bits::<8>(0);
+                    self.hist_index.d.next = self.w_data.q.val().get_bits::<8>(0);
                 }
                 11 => {
-                    self.ring_index.d.next = self.wdata.val().get_bits::<8>(0);
+                    self.ring_index.d.next = self.w_data.q.val().get_bits::<8>(0);
                 }
                 _ => {}
             }
@@ -541,6 +584,7 @@ impl Logic for ControlPort {
             self.rpending.d.next = false;
             self.rpending2.d.next = false;
             self.slow_wait.d.next = false;
+            self.w_go.d.next = false;
         }
     }
 }

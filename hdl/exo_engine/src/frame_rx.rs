@@ -110,8 +110,12 @@ pub struct FrameRx {
     /// History and payload bytes still to come (from the header's lengths).
     hist_left: DFF<Bits<8>>,
     pay_left: DFF<Bits<16>>,
-    /// RAM address of the window entry for the next history beat.
+    /// RAM address of the window entry for the next history beat, and the one after it
+    /// (kept beside it so that the RAM's address is a register, not a subtractor).
     addr_r: DFF<Bits<8>>,
+    addr_m1: DFF<Bits<8>>,
+    /// `past_header & hist_left != 0`, kept as a register for the same reason.
+    hist_open: DFF<Bit>,
     bad_id: DFF<Bit>,
     hist_ok: DFF<Bit>,
     cmp_cluster_ne: DFF<Bit>,
@@ -240,6 +244,8 @@ impl FrameRx {
             hist_left: Default::default(),
             pay_left: Default::default(),
             addr_r: Default::default(),
+            addr_m1: Default::default(),
+            hist_open: Default::default(),
             bad_id: Default::default(),
             hist_ok: Default::default(),
             hosts: Constant::new((hosts as u64).to_bits()),
@@ -295,6 +301,8 @@ impl Logic for FrameRx {
             hist_left,
             pay_left,
             addr_r,
+            addr_m1,
+            hist_open,
             bad_id,
             hist_ok,
             cmp_cluster_ne,
@@ -315,11 +323,10 @@ impl Logic for FrameRx {
         );
         self.beat.next = self.rx.valid.val();
         self.byte9.next = bit_cast::<9, 8>(self.rx.data.val());
-        // Regions of the frame, for the beat at `pos`.
-        // Regions of the frame, from registers only (this is on the history RAM's address
-        // path): after the header come the history ids, then the payload, then padding.
-        self.in_history.next =
-            self.beat.val() & self.past_header.q.val() & self.hist_left.q.val().any();
+        // Regions of the frame for the beat at `pos`, from registers only (this is on the
+        // history RAM's address path): after the header come the history ids, then the
+        // payload, then padding.
+        self.in_history.next = self.beat.val() & self.hist_open.q.val();
         self.in_payload.next = self.beat.val()
             & self.past_header.q.val()
             & !self.hist_left.q.val().any()
@@ -328,7 +335,7 @@ impl Logic for FrameRx {
         self.hist_use.next = self.in_frame.q.val();
         self.hist_addr.next = self.addr_r.q.val();
         if self.in_history.val() {
-            self.hist_addr.next = self.addr_r.q.val() - 1;
+            self.hist_addr.next = self.addr_m1.q.val();
         }
         self.frame_begin.next = self.beat.val() & !self.in_frame.q.val();
         self.pay_valid.next = self.in_payload.val();
@@ -349,6 +356,8 @@ impl Logic for FrameRx {
                 self.hist_left.d.next = 0.into();
                 self.pay_left.d.next = 0.into();
                 self.addr_r.d.next = self.hist_newest.val();
+                self.addr_m1.d.next = self.hist_newest.val() - 1;
+                self.hist_open.d.next = false;
                 self.hlen_r.d.next = 0.into();
                 self.plen_r.d.next = 0.into();
                 self.bad_id.d.next = false;
@@ -402,13 +411,16 @@ impl Logic for FrameRx {
             }
             if self.pos.q.val() == self.header_len.val() - 1 {
                 self.past_header.d.next = true;
+                self.hist_open.d.next = self.hist_left.q.val().any();
                 self.pay_left.d.next =
                     (self.plen_r.q.val() << 8) | bit_cast::<16, 8>(self.rx.data.val());
             }
             if self.in_history.val() {
                 self.hcount.d.next = self.hcount.q.val() + 1;
                 self.hist_left.d.next = self.hist_left.q.val() - 1;
-                self.addr_r.d.next = self.addr_r.q.val() - 1;
+                self.addr_r.d.next = self.addr_m1.q.val();
+                self.addr_m1.d.next = self.addr_m1.q.val() - 1;
+                self.hist_open.d.next = self.hist_left.q.val() != 1;
                 if self.byte9.val() >= self.hosts.val() {
                     self.bad_id.d.next = true;
                 }
@@ -435,12 +447,14 @@ impl Logic for FrameRx {
                 self.pos.d.next = 0.into();
                 // The next frame's first beat must find no region open.
                 self.past_header.d.next = false;
+                self.hist_open.d.next = false;
                 self.hist_left.d.next = 0.into();
                 self.pay_left.d.next = 0.into();
             }
         }
         if self.reset.val() {
             self.past_header.d.next = false;
+            self.hist_open.d.next = false;
             self.hist_left.d.next = 0.into();
             self.pay_left.d.next = 0.into();
             self.in_frame.d.next = false;

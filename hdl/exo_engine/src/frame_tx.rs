@@ -107,9 +107,17 @@ pub struct FrameTx {
     seq_q: DFF<Bits<64>>,
     hist_len_q: DFF<Bits<8>>,
     pay_len_q: DFF<Bits<LEN_BITS>>,
-    // RAM addresses of the history id and the payload byte for beat `next_idx`.
+    // RAM addresses of the history id and the payload byte for beat `next_idx`, and for the
+    // beat after it: the RAMs' addresses come from flip-flops, never from an adder.
     hist_cur: DFF<Bits<8>>,
+    hist_m1: DFF<Bits<8>>,
     pay_cur: DFF<Bits<QUEUE_ADDR_BITS>>,
+    pay_p1: DFF<Bits<QUEUE_ADDR_BITS>>,
+    // The payload address of beat 0 (`post_start − hist_end`), + 1 and + 2.
+    post_start_q: DFF<Bits<QUEUE_ADDR_BITS>>,
+    pay_base: DFF<Bits<QUEUE_ADDR_BITS>>,
+    pay_base_p1: DFF<Bits<QUEUE_ADDR_BITS>>,
+    pay_base_p2: DFF<Bits<QUEUE_ADDR_BITS>>,
     // Combinational helpers (named so that Verilog truncates where the simulation does).
     fire: Signal<Local, Bit>,
     beat: Signal<Local, Bits<8>>,
@@ -118,9 +126,6 @@ pub struct FrameTx {
     pay_len_shift: Signal<Local, Bits<4>>,
     pay_len_wide: Signal<Local, Bits<16>>,
     pay_len_in: Signal<Local, Bits<LEN_BITS>>,
-    hist_end_in: Signal<Local, Bits<IDX_BITS>>,
-    pay_end_in: Signal<Local, Bits<IDX_BITS>>,
-    last_in: Signal<Local, Bits<IDX_BITS>>,
     // Layout, from the wire module.
     header_end: Constant<Bits<IDX_BITS>>,
     epoch_at: Constant<Bits<IDX_BITS>>,
@@ -194,7 +199,13 @@ impl FrameTx {
             hist_len_q: Default::default(),
             pay_len_q: Default::default(),
             hist_cur: Default::default(),
+            hist_m1: Default::default(),
             pay_cur: Default::default(),
+            pay_p1: Default::default(),
+            post_start_q: Default::default(),
+            pay_base: Default::default(),
+            pay_base_p1: Default::default(),
+            pay_base_p2: Default::default(),
             fire: Default::default(),
             beat: Default::default(),
             epoch_shift: Default::default(),
@@ -202,9 +213,6 @@ impl FrameTx {
             pay_len_shift: Default::default(),
             pay_len_wide: Default::default(),
             pay_len_in: Default::default(),
-            hist_end_in: Default::default(),
-            pay_end_in: Default::default(),
-            last_in: Default::default(),
             header_end: at(HEADER_LEN),
             epoch_at: at(EPOCH.offset),
             epoch_last: at(EPOCH.end() - 1),
@@ -226,8 +234,28 @@ impl Logic for FrameTx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, sending, out_data, out_last, done_q, next_idx, hist_end, pay_end,
-            last_idx, epoch_q, seq_q, hist_len_q, pay_len_q, hist_cur, pay_cur
+            self,
+            clock,
+            sending,
+            out_data,
+            out_last,
+            done_q,
+            next_idx,
+            hist_end,
+            pay_end,
+            last_idx,
+            epoch_q,
+            seq_q,
+            hist_len_q,
+            pay_len_q,
+            hist_cur,
+            hist_m1,
+            pay_cur,
+            pay_p1,
+            post_start_q,
+            pay_base,
+            pay_base_p1,
+            pay_base_p2
         );
 
         // The byte of beat `next_idx`. Big-endian fields: the byte at `end − 1 − k` is the
@@ -283,11 +311,21 @@ impl Logic for FrameTx {
         self.hist_addr.next = self.hist_cur.q.val();
         self.post_addr.next = self.pay_cur.q.val();
         self.done_q.d.next = false;
+        // The payload address follows `next_idx` from the registered base: beat i's byte is
+        // at post_start + i − hist_end.
+        self.pay_cur.d.next =
+            self.pay_base.q.val() + bit_cast::<QUEUE_ADDR_BITS, IDX_BITS>(self.next_idx.q.val());
+        self.pay_p1.d.next =
+            self.pay_base_p1.q.val() + bit_cast::<QUEUE_ADDR_BITS, IDX_BITS>(self.next_idx.q.val());
         if self.fire.val() {
-            self.hist_addr.next = self.hist_cur.q.val() - 1;
-            self.post_addr.next = self.pay_cur.q.val() + 1;
-            self.hist_cur.d.next = self.hist_cur.q.val() - 1;
-            self.pay_cur.d.next = self.pay_cur.q.val() + 1;
+            self.hist_addr.next = self.hist_m1.q.val();
+            self.post_addr.next = self.pay_p1.q.val();
+            self.hist_cur.d.next = self.hist_m1.q.val();
+            self.hist_m1.d.next = self.hist_m1.q.val() - 1;
+            self.pay_cur.d.next = self.pay_base_p1.q.val()
+                + bit_cast::<QUEUE_ADDR_BITS, IDX_BITS>(self.next_idx.q.val());
+            self.pay_p1.d.next = self.pay_base_p2.q.val()
+                + bit_cast::<QUEUE_ADDR_BITS, IDX_BITS>(self.next_idx.q.val());
             if self.out_last.q.val() {
                 self.sending.d.next = false;
                 self.done_q.d.next = true;
@@ -304,27 +342,33 @@ impl Logic for FrameTx {
         if self.with_post.val() & self.post_valid.val() {
             self.pay_len_in.next = self.post_len.val();
         }
-        self.hist_end_in.next =
-            self.header_end.val() + bit_cast::<IDX_BITS, 8>(self.hist_len.val());
-        self.pay_end_in.next =
-            self.hist_end_in.val() + bit_cast::<IDX_BITS, LEN_BITS>(self.pay_len_in.val());
-        self.last_in.next = self.min_last.val();
-        if self.pay_end_in.val() > self.min_len.val() {
-            self.last_in.next = self.pay_end_in.val() - 1;
+        // The frame's layout follows from the sampled lengths through a pipeline of
+        // registers, one adder per stage: `hist_end` at beat 1, `pay_end` and the payload
+        // base at beat 2, `last_idx` and the base's neighbours at beat 3. None is used
+        // before beat HEADER_LEN (and `last_idx`, at least MIN_FRAME_LEN − 1, cannot match
+        // a beat index below 4 while it settles).
+        self.pay_end.d.next =
+            self.hist_end.q.val() + bit_cast::<IDX_BITS, LEN_BITS>(self.pay_len_q.q.val());
+        self.last_idx.d.next = self.min_last.val();
+        if self.pay_end.q.val() > self.min_len.val() {
+            self.last_idx.d.next = self.pay_end.q.val() - 1;
         }
+        self.pay_base.d.next = self.post_start_q.q.val()
+            - bit_cast::<QUEUE_ADDR_BITS, IDX_BITS>(self.hist_end.q.val());
+        self.pay_base_p1.d.next = self.pay_base.q.val() + 1;
+        self.pay_base_p2.d.next = self.pay_base.q.val() + 2;
         if !self.sending.q.val() & self.start.val() {
             self.epoch_q.d.next = self.epoch.val();
             self.seq_q.d.next = self.seq.val();
             self.hist_len_q.d.next = self.hist_len.val();
             self.pay_len_q.d.next = self.pay_len_in.val();
-            self.hist_end.d.next = self.hist_end_in.val();
-            self.pay_end.d.next = self.pay_end_in.val();
-            self.last_idx.d.next = self.last_in.val();
-            // The addresses of beat 1: history entry 1 − HEADER_LEN, payload byte
-            // 1 − hist_end (both far ahead of their regions; they count up from here).
+            self.post_start_q.d.next = self.post_start.val();
+            self.hist_end.d.next =
+                self.header_end.val() + bit_cast::<IDX_BITS, 8>(self.hist_len.val());
+            // The history addresses of beats 1 and 2: entries 1 − HEADER_LEN and
+            // 2 − HEADER_LEN (far ahead of their region; they count down from here).
             self.hist_cur.d.next = (self.hist_newest.val() + self.hist_skew.val()) - 1;
-            self.pay_cur.d.next = (self.post_start.val() + 1)
-                - bit_cast::<QUEUE_ADDR_BITS, IDX_BITS>(self.hist_end_in.val());
+            self.hist_m1.d.next = (self.hist_newest.val() + self.hist_skew.val()) - 2;
             self.out_data.d.next = self.beat.val();
             self.out_last.d.next = false;
             self.next_idx.d.next = 1.into();

@@ -1,8 +1,9 @@
 //! `HistoryWindow`: the last h accepted senders, newest first, with O(1) membership.
 //!
-//! The ids live in a 256-entry ring of distributed RAM (LUTs: its data feeds logic in the
-//! cycle it is read), the newest at address `newest` and entry i
-//! of the window (i = 0 newest) at `newest − i`. Beside it, a 256-bit bitmap says which ids
+//! The ids live in a ring of distributed RAM (LUTs: its data feeds logic in the cycle it is
+//! read), the newest at address `newest` and entry i of the window (i = 0 newest) at
+//! `newest − i`. Addresses are 8 bits outside; the RAM uses their low 7, which is enough
+//! because a window holds at most 128 ids (and halves the RAM's read multiplexer). Beside it, a 256-bit bitmap says which ids
 //! are in the window, so the accept rule's `sender ∉ history` is one bit lookup whatever h
 //! is. The accept rule keeps the ids of a window distinct, so a bit per id is enough.
 //!
@@ -21,6 +22,9 @@
 
 use exo_hdl_common::lutram::LutRam;
 use rust_hdl::prelude::*;
+
+/// Address bits of the RAM: 2^7 = 128 entries, the largest window.
+const RING_BITS: usize = 7;
 
 #[derive(LogicBlock)]
 pub struct HistoryWindow {
@@ -54,15 +58,17 @@ pub struct HistoryWindow {
     pub b_addr: Signal<In, Bits<8>>,
     pub b_data: Signal<Out, Bits<8>>,
     // ---- Internals
-    ram_a: LutRam<Bits<8>, 8>,
-    ram_b: LutRam<Bits<8>, 8>,
+    ram_a: LutRam<Bits<8>, RING_BITS>,
+    ram_b: LutRam<Bits<8>, RING_BITS>,
     newest_r: DFF<Bits<8>>,
+    /// Address of the oldest id (`newest − len + 1`), kept as a register: it is port A's
+    /// address whenever the receive path is idle. It starts at 1 (`newest` 0, `len` 0).
+    oldest_addr: DFFWithInit<Bits<8>>,
     len_r: DFF<Bits<8>>,
     bits_r: DFF<Bits<256>>,
     oldest_r: DFF<Bits<8>>,
     /// h.
     capacity: Constant<Bits<8>>,
-    oldest_addr: Signal<Local, Bits<8>>,
     write_addr: Signal<Local, Bits<8>>,
     evicted: Signal<Local, Bits<256>>,
 }
@@ -90,11 +96,11 @@ impl HistoryWindow {
             ram_a: Default::default(),
             ram_b: Default::default(),
             newest_r: Default::default(),
+            oldest_addr: DFFWithInit::new(1.into()),
             len_r: Default::default(),
             bits_r: Default::default(),
             oldest_r: Default::default(),
             capacity: Constant::new((h as u64).to_bits()),
-            oldest_addr: Default::default(),
             write_addr: Default::default(),
             evicted: Default::default(),
         }
@@ -104,7 +110,7 @@ impl HistoryWindow {
 impl Logic for HistoryWindow {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, newest_r, len_r, bits_r, oldest_r);
+        dff_setup!(self, clock, newest_r, oldest_addr, len_r, bits_r, oldest_r);
         self.ram_a.read_clock.next = self.clock.val();
         self.ram_a.write_clock.next = self.clock.val();
         self.ram_b.read_clock.next = self.clock.val();
@@ -112,24 +118,22 @@ impl Logic for HistoryWindow {
         self.len.next = self.len_r.q.val();
         self.newest.next = self.newest_r.q.val();
         self.bitmap.next = self.bits_r.q.val();
-        // Oldest id: window index len − 1.
-        self.oldest_addr.next = self.newest_r.q.val() - self.len_r.q.val() + 1;
         self.write_addr.next = self.newest_r.q.val() + 1;
         // Port A: the comparison index, or the oldest id.
-        self.ram_a.read_address.next = self.oldest_addr.val();
+        self.ram_a.read_address.next = bit_cast::<RING_BITS, 8>(self.oldest_addr.q.val());
         if self.a_use.val() {
-            self.ram_a.read_address.next = self.a_addr.val();
+            self.ram_a.read_address.next = bit_cast::<RING_BITS, 8>(self.a_addr.val());
         }
         self.a_data.next = self.ram_a.read_data.val();
         self.oldest_r.d.next = self.ram_a.read_data.val();
         self.oldest.next = self.oldest_r.q.val();
-        self.ram_b.read_address.next = self.b_addr.val();
+        self.ram_b.read_address.next = bit_cast::<RING_BITS, 8>(self.b_addr.val());
         self.b_data.next = self.ram_b.read_data.val();
         // Writes happen only on a push into a window that holds anything.
         self.ram_a.write_enable.next = false;
         self.ram_b.write_enable.next = false;
-        self.ram_a.write_address.next = self.write_addr.val();
-        self.ram_b.write_address.next = self.write_addr.val();
+        self.ram_a.write_address.next = bit_cast::<RING_BITS, 8>(self.write_addr.val());
+        self.ram_b.write_address.next = bit_cast::<RING_BITS, 8>(self.write_addr.val());
         self.ram_a.write_data.next = self.push_id.val();
         self.ram_b.write_data.next = self.push_id.val();
         // A full window drops its oldest id.
@@ -144,12 +148,15 @@ impl Logic for HistoryWindow {
         if self.reset.val() | self.clear.val() {
             self.len_r.d.next = 0.into();
             self.bits_r.d.next = 0.into();
+            self.oldest_addr.d.next = self.write_addr.val();
         } else if self.push.val() & self.capacity.val().any() {
             self.ram_a.write_enable.next = true;
             self.ram_b.write_enable.next = true;
             self.newest_r.d.next = self.write_addr.val();
             if self.len_r.q.val() != self.capacity.val() {
                 self.len_r.d.next = self.len_r.q.val() + 1;
+            } else {
+                self.oldest_addr.d.next = self.oldest_addr.q.val() + 1;
             }
             self.bits_r.d.next = self
                 .evicted

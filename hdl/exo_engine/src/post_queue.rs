@@ -40,8 +40,10 @@
 //! and becomes visible (`head_valid`, `depth`) after edge `t + 1`: its descriptor is written at
 //! `t` and the descriptor RAM's registered read returns it one edge later. `commit` sampled at
 //! edge `t` pops the head after `t` (the next descriptor is read through the forwarded address,
-//! so `head_len` is right in the same cycle). `ready` counts a post as soon as it is accepted,
-//! so the lag never lets the queue overfill.
+//! so `head_len` is right in the same cycle). A post's bytes reach the byte count after edge
+//! `t + 2`, and a pop's after the edge that follows it; `ready` (for a new post) stays low
+//! until a published post is counted, so the lag never lets the queue overfill, and a pop's
+//! lag only delays the room it frees by a cycle.
 
 use crate::params::{EngineParams, QUEUE_ADDR_BITS, QUEUE_BYTES, QUEUE_SLOTS};
 use exo_hdl_common::FrameTxIn;
@@ -105,6 +107,10 @@ pub struct PostQueue {
     /// The length of the message published this cycle (counted into `used` now, a cycle
     /// after its decision, which keeps the decision out of the adder's path).
     pub_len: DFF<Bits<LEN_BITS>>,
+    /// What `used` changes by at the next edge (published bytes minus popped ones), and
+    /// whether it holds a publication: two adders in series become one per cycle.
+    delta: DFF<Bits<13>>,
+    counting: DFF<Bit>,
     // The descriptor FIFO: write and read slots, visible messages, one being published.
     slot_wr: DFF<Bits<SLOT_BITS>>,
     slot_rd: DFF<Bits<SLOT_BITS>>,
@@ -172,6 +178,8 @@ impl PostQueue {
             tail: Default::default(),
             used: Default::default(),
             pub_len: Default::default(),
+            delta: Default::default(),
+            counting: Default::default(),
             slot_wr: Default::default(),
             slot_rd: Default::default(),
             visible: Default::default(),
@@ -206,8 +214,8 @@ impl Logic for PostQueue {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, declared, got, bad, head_start, tail, used, pub_len, slot_wr,
-            slot_rd, visible, publishing, accepted, rejected
+            self, clock, state, declared, got, bad, head_start, tail, used, pub_len, delta,
+            counting, slot_wr, slot_rd, visible, publishing, accepted, rejected
         );
         self.payload.write_clock.next = self.clock.val();
         self.payload.read_clock.next = self.clock.val();
@@ -220,9 +228,10 @@ impl Logic for PostQueue {
         if self.publishing.q.val() {
             self.waiting.next = self.visible.q.val() + 1;
         }
-        // While a message is being published its bytes are not yet in `used`: no new post
-        // starts in that cycle.
+        // While a message is being published its bytes are not yet in `used` (they reach
+        // it two edges later): no new post starts meanwhile.
         self.room.next = !self.publishing.q.val()
+            & !self.counting.q.val()
             & (self.used.q.val() <= self.max_used.val())
             & (self.waiting.val() < self.max_posted.val());
         self.post.ready.next =
@@ -326,7 +335,9 @@ impl Logic for PostQueue {
         if self.pop.val() {
             self.used_sub.next = bit_cast::<13, LEN_BITS>(self.head_len.val());
         }
-        self.used.d.next = (self.used.q.val() + self.used_add.val()) - self.used_sub.val();
+        self.delta.d.next = self.used_add.val() - self.used_sub.val();
+        self.counting.d.next = self.publishing.q.val();
+        self.used.d.next = self.used.q.val() + self.delta.q.val();
         if self.publishing.q.val() & !self.pop.val() {
             self.visible.d.next = self.visible.q.val() + 1;
         }
@@ -349,6 +360,8 @@ impl Logic for PostQueue {
             self.head_start.d.next = 0.into();
             self.tail.d.next = 0.into();
             self.used.d.next = 0.into();
+            self.delta.d.next = 0.into();
+            self.counting.d.next = false;
             self.slot_wr.d.next = 0.into();
             self.slot_rd.d.next = 0.into();
             self.visible.d.next = 0.into();
@@ -435,6 +448,13 @@ mod tests {
             .collect()
     }
 
+    /// One more edge: lets the byte count catch up with the last post (two edges after its
+    /// last byte; `post` already ran one) or pop, so that `ready` shows the room left.
+    fn counted(q: &mut PostQueue) {
+        step(q);
+        settle(q);
+    }
+
     fn commit(q: &mut PostQueue) {
         q.commit.next = true;
         step(q);
@@ -510,26 +530,28 @@ mod tests {
         // Message slots run out first.
         let mut q = queue(10, 3);
         for i in 0..3 {
-            settle(&mut q);
+            counted(&mut q);
             assert!(q.post.ready.val(), "room for message {i}");
             post(&mut q, &framed(1, &[i]), false);
         }
-        settle(&mut q);
+        counted(&mut q);
         assert!(!q.post.ready.val(), "max_posted messages waiting");
         commit(&mut q);
         assert!(q.post.ready.val());
         // Bytes run out first: 4096 − 2 × 1478 < 1478.
         let mut q = queue(1478, 64);
         post(&mut q, &framed(1478, &[1; 1478]), false);
-        settle(&mut q);
+        counted(&mut q);
         assert!(q.post.ready.val());
         post(&mut q, &framed(1478, &[2; 1478]), false);
-        settle(&mut q);
+        counted(&mut q);
         assert!(
             !q.post.ready.val(),
             "no room for a whole max_payload message"
         );
         commit(&mut q);
+        assert!(!q.post.ready.val(), "the pop's bytes are counted an edge later");
+        counted(&mut q);
         assert!(q.post.ready.val());
         assert_eq!(read_head(&mut q), [2; 1478]);
     }
