@@ -2,9 +2,10 @@
 //!
 //! The protocol core pushes one record descriptor per event into a 16-deep FIFO; this block
 //! turns each into a record on the host stream (a `FrameTxOut`: one record per frame, `last`
-//! on its final byte, backpressure through `ready`). Entry payloads are read from the
-//! `EntryBuffer` and released when their record has left. Records, byte by byte (big-endian;
-//! `host_if::Record` is the software definition and the tests decode with it):
+//! on its final byte, backpressure through `ready`, every output from a flip-flop). Entry
+//! payloads are read from the `EntryBuffer` and released once their last byte is in the
+//! output register. Records, byte by byte (big-endian; `host_if::Record` is the software
+//! definition and the tests decode with it):
 //!
 //! | kind | bytes |
 //! |------|-------|
@@ -69,6 +70,11 @@ pub struct Deliver {
     pay_left: DFF<Bits<16>>,
     pay_len: DFF<Bits<16>>,
     pay_addr: DFF<Bits<12>>,
+    /// The output beat, registered: the entry buffer's block RAM (5.8 ns from clock to data)
+    /// reaches a flip-flop through one multiplexer, and the host link sees flip-flops.
+    o_valid: DFF<Bit>,
+    o_data: DFF<Bits<8>>,
+    o_last: DFF<Bit>,
     desc: Signal<Local, Bits<DESC_BITS>>,
     d_kind: Signal<Local, Bits<2>>,
     d_seq: Signal<Local, Bits<64>>,
@@ -80,6 +86,8 @@ pub struct Deliver {
     d_has_frame: Signal<Local, Bit>,
     d_base: Signal<Local, Bits<12>>,
     moved: Signal<Local, Bit>,
+    cur_data: Signal<Local, Bits<8>>,
+    cur_last: Signal<Local, Bit>,
     popped: Signal<Local, Bit>,
     in_header: Signal<Local, Bit>,
 }
@@ -99,7 +107,10 @@ impl Logic for Deliver {
             header_left,
             pay_left,
             pay_len,
-            pay_addr
+            pay_addr,
+            o_valid,
+            o_data,
+            o_last
         );
         self.fifo.clock.next = self.clock.val();
         // ---- Descriptors in
@@ -127,18 +138,29 @@ impl Logic for Deliver {
         self.d_anomaly.next = self.desc.val().get_bits::<3>(186);
         self.d_has_frame.next = self.desc.val().get_bit(189);
         self.d_base.next = self.desc.val().get_bits::<12>(190);
-        // ---- Stream out: header bytes from the shift register, then payload from the buffer
+        // ---- Stream out: header bytes from the shift register, then payload from the buffer,
+        // each moved into the output register when it is free (or frees up at this edge).
         self.in_header.next = self.header_left.q.val().any();
-        self.host.valid.next = self.active.q.val();
+        self.host.valid.next = self.o_valid.q.val();
+        self.host.data.next = self.o_data.q.val();
+        self.host.last.next = self.o_last.q.val();
         self.host.error.next = false;
-        self.host.data.next = self.header.q.val().get_bits::<8>(184);
+        self.cur_data.next = self.header.q.val().get_bits::<8>(184);
         if !self.in_header.val() {
-            self.host.data.next = self.buf_data.val();
+            self.cur_data.next = self.buf_data.val();
         }
-        self.host.last.next =
+        self.cur_last.next =
             (self.in_header.val() & (self.header_left.q.val() == 1) & !self.pay_left.q.val().any())
                 | (!self.in_header.val() & (self.pay_left.q.val() == 1));
-        self.moved.next = self.active.q.val() & self.host.ready.val();
+        self.moved.next = self.active.q.val() & (self.host.ready.val() | !self.o_valid.q.val());
+        if self.host.ready.val() {
+            self.o_valid.d.next = false;
+        }
+        if self.moved.val() {
+            self.o_valid.d.next = true;
+            self.o_data.d.next = self.cur_data.val();
+            self.o_last.d.next = self.cur_last.val();
+        }
         // The buffer is read one byte ahead: the address moves with each payload beat.
         self.buf_addr.next = self.pay_addr.q.val();
         if self.moved.val() & !self.in_header.val() {
@@ -154,7 +176,7 @@ impl Logic for Deliver {
                 self.pay_left.d.next = self.pay_left.q.val() - 1;
                 self.pay_addr.d.next = self.pay_addr.q.val() + 1;
             }
-            if self.host.last.val() {
+            if self.cur_last.val() {
                 self.active.d.next = false;
                 self.buf_release.next = self.pay_len.q.val().any();
             }
@@ -205,6 +227,7 @@ impl Logic for Deliver {
             self.push_r.d.next = false;
             self.flushing.d.next = true;
             self.active.d.next = false;
+            self.o_valid.d.next = false;
             self.count.d.next = 0.into();
             self.header_left.d.next = 0.into();
             self.pay_left.d.next = 0.into();

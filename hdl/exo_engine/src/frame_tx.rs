@@ -102,6 +102,11 @@ pub struct FrameTx {
     hist_end: DFF<Bits<IDX_BITS>>,
     pay_end: DFF<Bits<IDX_BITS>>,
     last_idx: DFF<Bits<IDX_BITS>>,
+    // `hist_end − 1` and `pay_end − 1`, and whether beat `next_idx` is a payload beat: the
+    // payload RAM's slow output meets only one multiplexer on its way to `out_data`.
+    hist_end_m1: DFF<Bits<IDX_BITS>>,
+    pay_end_m1: DFF<Bits<IDX_BITS>>,
+    in_pay: DFF<Bit>,
     // Sampled fields.
     epoch_q: DFF<Bits<32>>,
     seq_q: DFF<Bits<64>>,
@@ -194,6 +199,9 @@ impl FrameTx {
             hist_end: Default::default(),
             pay_end: Default::default(),
             last_idx: Default::default(),
+            hist_end_m1: Default::default(),
+            pay_end_m1: Default::default(),
+            in_pay: Default::default(),
             epoch_q: Default::default(),
             seq_q: Default::default(),
             hist_len_q: Default::default(),
@@ -255,7 +263,10 @@ impl Logic for FrameTx {
             post_start_q,
             pay_base,
             pay_base_p1,
-            pay_base_p2
+            pay_base_p2,
+            hist_end_m1,
+            pay_end_m1,
+            in_pay
         );
 
         // The byte of beat `next_idx`. Big-endian fields: the byte at `end − 1 − k` is the
@@ -302,7 +313,8 @@ impl Logic for FrameTx {
             }
         } else if self.next_idx.q.val() < self.hist_end.q.val() {
             self.beat.next = self.hist_data.val();
-        } else if self.next_idx.q.val() < self.pay_end.q.val() {
+        }
+        if self.in_pay.q.val() {
             self.beat.next = self.post_data.val();
         }
 
@@ -330,10 +342,13 @@ impl Logic for FrameTx {
                 self.sending.d.next = false;
                 self.done_q.d.next = true;
                 self.next_idx.d.next = 0.into();
+                self.in_pay.d.next = false;
             } else {
                 self.out_data.d.next = self.beat.val();
                 self.out_last.d.next = self.next_idx.q.val() == self.last_idx.q.val();
                 self.next_idx.d.next = self.next_idx.q.val() + 1;
+                self.in_pay.d.next = (self.next_idx.q.val() >= self.hist_end_m1.q.val())
+                    & (self.next_idx.q.val() < self.pay_end_m1.q.val());
             }
         }
 
@@ -349,6 +364,8 @@ impl Logic for FrameTx {
         // a beat index below 4 while it settles).
         self.pay_end.d.next =
             self.hist_end.q.val() + bit_cast::<IDX_BITS, LEN_BITS>(self.pay_len_q.q.val());
+        self.hist_end_m1.d.next = self.hist_end.q.val() - 1;
+        self.pay_end_m1.d.next = self.pay_end.q.val() - 1;
         self.last_idx.d.next = self.min_last.val();
         if self.pay_end.q.val() > self.min_len.val() {
             self.last_idx.d.next = self.pay_end.q.val() - 1;
@@ -372,6 +389,7 @@ impl Logic for FrameTx {
             self.out_data.d.next = self.beat.val();
             self.out_last.d.next = false;
             self.next_idx.d.next = 1.into();
+            self.in_pay.d.next = false;
             self.sending.d.next = true;
         }
 
@@ -387,6 +405,7 @@ impl Logic for FrameTx {
             self.out_last.d.next = false;
             self.done_q.d.next = false;
             self.next_idx.d.next = 0.into();
+            self.in_pay.d.next = false;
         }
     }
 }

@@ -111,6 +111,8 @@ pub struct PostQueue {
     /// whether it holds a publication: two adders in series become one per cycle.
     delta: DFF<Bits<13>>,
     counting: DFF<Bit>,
+    /// `room` as of the last edge.
+    room_r: DFF<Bit>,
     // The descriptor FIFO: write and read slots, visible messages, one being published.
     slot_wr: DFF<Bits<SLOT_BITS>>,
     slot_rd: DFF<Bits<SLOT_BITS>>,
@@ -180,6 +182,7 @@ impl PostQueue {
             pub_len: Default::default(),
             delta: Default::default(),
             counting: Default::default(),
+            room_r: Default::default(),
             slot_wr: Default::default(),
             slot_rd: Default::default(),
             visible: Default::default(),
@@ -215,7 +218,7 @@ impl Logic for PostQueue {
     fn update(&mut self) {
         dff_setup!(
             self, clock, state, declared, got, bad, head_start, tail, used, pub_len, delta,
-            counting, slot_wr, slot_rd, visible, publishing, accepted, rejected
+            counting, room_r, slot_wr, slot_rd, visible, publishing, accepted, rejected
         );
         self.payload.write_clock.next = self.clock.val();
         self.payload.read_clock.next = self.clock.val();
@@ -229,14 +232,16 @@ impl Logic for PostQueue {
             self.waiting.next = self.visible.q.val() + 1;
         }
         // While a message is being published its bytes are not yet in `used` (they reach
-        // it two edges later): no new post starts meanwhile.
+        // it two edges later): no new post starts meanwhile. The decision is registered
+        // (the handshake starts from a flip-flop), so a post that ends now also clears it.
         self.room.next = !self.publishing.q.val()
             & !self.counting.q.val()
             & (self.used.q.val() <= self.max_used.val())
             & (self.waiting.val() < self.max_posted.val());
         self.post.ready.next =
-            !self.reset.val() & ((self.state.q.val() != PostState::LenHi) | self.room.val());
+            !self.reset.val() & ((self.state.q.val() != PostState::LenHi) | self.room_r.q.val());
         self.moves.next = self.post.valid.val() & self.post.ready.val();
+        self.room_r.d.next = self.room.val() & !(self.moves.val() & self.post.last.val());
 
         // Parser defaults: nothing written, nothing decided.
         self.length.next = (self.declared.q.val() << 8) | bit_cast::<16, 8>(self.post.data.val());
@@ -362,6 +367,7 @@ impl Logic for PostQueue {
             self.used.d.next = 0.into();
             self.delta.d.next = 0.into();
             self.counting.d.next = false;
+            self.room_r.d.next = false;
             self.slot_wr.d.next = 0.into();
             self.slot_rd.d.next = 0.into();
             self.visible.d.next = 0.into();
@@ -448,9 +454,11 @@ mod tests {
             .collect()
     }
 
-    /// One more edge: lets the byte count catch up with the last post (two edges after its
-    /// last byte; `post` already ran one) or pop, so that `ready` shows the room left.
+    /// Lets the byte count catch up with the last post (two edges after its last byte;
+    /// `post` already ran one) or pop, and the registered room with it (one more edge), so
+    /// that `ready` shows the room left.
     fn counted(q: &mut PostQueue) {
+        step(q);
         step(q);
         settle(q);
     }
@@ -537,6 +545,8 @@ mod tests {
         counted(&mut q);
         assert!(!q.post.ready.val(), "max_posted messages waiting");
         commit(&mut q);
+        assert!(!q.post.ready.val(), "room is registered: it shows an edge later");
+        step(&mut q);
         assert!(q.post.ready.val());
         // Bytes run out first: 4096 − 2 × 1478 < 1478.
         let mut q = queue(1478, 64);
@@ -550,7 +560,10 @@ mod tests {
             "no room for a whole max_payload message"
         );
         commit(&mut q);
-        assert!(!q.post.ready.val(), "the pop's bytes are counted an edge later");
+        assert!(
+            !q.post.ready.val(),
+            "the pop's bytes are counted two edges later"
+        );
         counted(&mut q);
         assert!(q.post.ready.val());
         assert_eq!(read_head(&mut q), [2; 1478]);
@@ -570,7 +583,9 @@ mod tests {
         q.reset.next = false;
         settle(&mut q);
         assert_eq!(counters(&q), (0, 0, 0));
-        assert!(!q.head_valid.val() && q.post.ready.val());
+        assert!(!q.head_valid.val() && !q.post.ready.val());
+        step(&mut q);
+        assert!(q.post.ready.val(), "room, registered, an edge after reset");
         post(&mut q, &framed(2, &[9, 9]), false);
         assert_eq!(read_head(&mut q), [9, 9]);
     }

@@ -142,6 +142,15 @@ struct Reference {
     /// Messages the hardware shows (a new one appears one edge after its post ends).
     visible: usize,
     publishing: bool,
+    /// The hardware's byte count lags the messages: a published message's bytes go into
+    /// `delta` at the edge after its post, and `delta` into `counted` at the next
+    /// (`counting` meanwhile); a pop's bytes leave through `delta` the same way.
+    counted: usize,
+    delta: isize,
+    counting: bool,
+    /// The hardware's registered `room`: the room of the cycle before the last edge, and
+    /// none if a post ended at that edge.
+    room_r: bool,
     accepted: u32,
     rejected: u32,
 }
@@ -154,20 +163,26 @@ impl Reference {
             messages: VecDeque::new(),
             visible: 0,
             publishing: false,
+            counted: 0,
+            delta: 0,
+            counting: false,
+            room_r: false,
             accepted: 0,
             rejected: 0,
         }
     }
 
-    fn used(&self) -> usize {
-        self.messages.iter().map(Vec::len).sum()
+    /// Room for a new post, as the hardware shows it (registered).
+    fn room(&self) -> bool {
+        self.room_r
     }
 
-    /// Room for one more whole message; none in the cycle a message is being published
-    /// (its bytes are counted a cycle after its last byte).
-    fn room(&self) -> bool {
+    /// Room for one more whole message now; none while a published message's bytes are
+    /// not yet counted.
+    fn room_now(&self) -> bool {
         !self.publishing
-            && self.used() + self.max_payload <= QUEUE_BYTES
+            && !self.counting
+            && self.counted + self.max_payload <= QUEUE_BYTES
             && self.messages.len() < self.max_posted
     }
 
@@ -187,6 +202,19 @@ impl Reference {
 
     /// One clock edge: a pop (`commit` with a head) and the end of a post.
     fn edge(&mut self, pop: bool, ended: Option<Option<Vec<u8>>>) {
+        self.room_r = self.room_now() && ended.is_none();
+        self.counted = self
+            .counted
+            .checked_add_signed(self.delta)
+            .expect("the byte count never goes below zero");
+        let published = if self.publishing {
+            self.messages.back().map_or(0, Vec::len)
+        } else {
+            0
+        };
+        let popped = if pop { self.messages[0].len() } else { 0 };
+        self.delta = published as isize - popped as isize;
+        self.counting = self.publishing;
         if pop {
             self.messages.pop_front();
             self.visible -= 1;
