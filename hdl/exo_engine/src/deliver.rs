@@ -14,8 +14,10 @@
 //! | anomaly (3) | `03`, kind (1), flags (1: bit 0 = about a frame), local seq (8), frame seq (8), sender (1) |
 //!
 //! `agreed` is the agreement pointer after the event: entries below it are agreed.
-//! `room` is low when fewer than two descriptors fit, so that a frame's verdict and a timer
-//! report arriving together never find the FIFO full.
+//! `room` is low when fewer than four descriptors fit. A record is counted three edges after
+//! the core decides it (the core's decision, `push_r`, the FIFO write), and a frame's room is
+//! checked the cycle before its verdict: the two records decided before the check, a
+//! lost-token report beside it, and the frame's own always fit.
 
 use rust_hdl::prelude::*;
 
@@ -58,7 +60,7 @@ pub struct Deliver {
     fifo: SynchronousFIFO<Bits<DESC_BITS>, 4, 5, 1>,
     count: DFF<Bits<5>>,
     /// The pushed descriptor, registered before it enters the FIFO (the core's decision is
-    /// not in the FIFO's paths; `room` keeps a margin of two for it).
+    /// not in the FIFO's paths; `room` keeps a margin for it).
     push_r: DFF<Bit>,
     desc_in: DFF<Bits<202>>,
     /// After a reset: drop whatever descriptors the FIFO still holds.
@@ -126,7 +128,7 @@ impl Logic for Deliver {
             | (bit_cast::<202, 12>(self.base.val()) << 190);
         self.push_r.d.next = self.push.val();
         self.fifo.write.next = self.push_r.q.val();
-        self.room.next = self.count.q.val() < 15;
+        self.room.next = self.count.q.val() < 13;
         // ---- The head descriptor's fields
         self.desc.next = self.fifo.data_out.val();
         self.d_kind.next = self.desc.val().get_bits::<2>(0);

@@ -12,7 +12,8 @@
 //! ```
 //!
 //! The engine resets itself at power-up (registers start at zero; one cycle of internal
-//! reset loads the boot state), and again whenever `reset` is high.
+//! reset loads the boot state), and again in the cycle after each cycle `reset` is high
+//! (`reset` is registered; `cold_start` is sampled in those cycles).
 
 use crate::accept_rule::AcceptRule;
 use crate::control_port::ControlPort;
@@ -37,7 +38,8 @@ pub struct ExoEngine {
     pub clock: Signal<In, Clock>,
     /// Synchronous reset; the engine also resets itself at power-up.
     pub reset: Signal<In, Bit>,
-    /// Sampled during reset: boot with the cluster (high) or as a restarted host that waits for a state transfer (low).
+    /// Sampled in the cycle after `reset` (and in the first cycle after power-up): boot with
+    /// the cluster (high) or as a restarted host that waits for a state transfer (low).
     pub cold_start: Signal<In, Bit>,
     /// Frames from the Exo network's MAC (FCS checked and stripped).
     pub rx: FrameRxIn,
@@ -87,9 +89,11 @@ pub struct ExoEngine {
     pub deliver: Deliver,
     pub counters: Counters,
     pub control: ControlPort,
-    /// Low only in the first cycle after power-up: the internal reset.
-    powered: DFF<Bit>,
-    rst: Signal<Local, Bit>,
+    /// The reset every block sees: `reset` registered (a flip-flop drives its large fan-out,
+    /// not the pin), and high in the first cycle after power-up.
+    rst: DFFWithInit<Bit>,
+    /// The entry buffer's `base` of the last cycle (see the record wiring).
+    entry_base: DFF<Bits<12>>,
     host_id: Constant<Bits<8>>,
 }
 
@@ -143,8 +147,8 @@ impl ExoEngine {
             deliver: Deliver::default(),
             counters: Counters::default(),
             control: ControlPort::new(params.hosts, params.host_id, params.h(), params.cluster),
-            powered: Default::default(),
-            rst: Default::default(),
+            rst: DFFWithInit::new(true),
+            entry_base: Default::default(),
             host_id: Constant::new((params.host_id as u64).to_bits()),
         })
     }
@@ -153,9 +157,8 @@ impl ExoEngine {
 impl Logic for ExoEngine {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, powered);
-        self.powered.d.next = true;
-        self.rst.next = self.reset.val() | !self.powered.q.val();
+        dff_setup!(self, clock, rst, entry_base);
+        self.rst.d.next = self.reset.val();
         // ---- Clock and reset to every block
         self.frame_rx.clock.next = self.clock.val();
         self.history.clock.next = self.clock.val();
@@ -168,17 +171,17 @@ impl Logic for ExoEngine {
         self.deliver.clock.next = self.clock.val();
         self.counters.clock.next = self.clock.val();
         self.control.clock.next = self.clock.val();
-        self.frame_rx.reset.next = self.rst.val();
-        self.history.reset.next = self.rst.val();
-        self.ring.reset.next = self.rst.val();
-        self.core.reset.next = self.rst.val();
-        self.timer.reset.next = self.rst.val();
-        self.queue.reset.next = self.rst.val();
-        self.frame_tx.reset.next = self.rst.val();
-        self.entries.reset.next = self.rst.val();
-        self.deliver.reset.next = self.rst.val();
-        self.counters.reset.next = self.rst.val();
-        self.control.reset.next = self.rst.val();
+        self.frame_rx.reset.next = self.rst.q.val();
+        self.history.reset.next = self.rst.q.val();
+        self.ring.reset.next = self.rst.q.val();
+        self.core.reset.next = self.rst.q.val();
+        self.timer.reset.next = self.rst.q.val();
+        self.queue.reset.next = self.rst.q.val();
+        self.frame_tx.reset.next = self.rst.q.val();
+        self.entries.reset.next = self.rst.q.val();
+        self.deliver.reset.next = self.rst.q.val();
+        self.counters.reset.next = self.rst.q.val();
+        self.control.reset.next = self.rst.q.val();
         self.core.cold_start.next = self.cold_start.val();
         // ---- Receive: MAC → parser → accept rule → core; payload → entry buffer
         self.frame_rx.rx.data.next = self.rx.data.val();
@@ -292,7 +295,10 @@ impl Logic for ExoEngine {
         self.deliver.len.next = self.core.rec_len.val();
         self.deliver.anomaly.next = self.core.rec_anomaly.val();
         self.deliver.has_frame.next = self.core.rec_has_frame.val();
-        self.deliver.base.next = self.entries.base.val();
+        // The core pushes a record a cycle after its decision, when a commit has already
+        // moved the buffer's base on: the entry's base as of the decision.
+        self.deliver.base.next = self.entry_base.q.val();
+        self.entry_base.d.next = self.entries.base.val();
         self.core.rec_room.next = self.deliver.room.val();
         self.entries.rd_addr.next = self.deliver.buf_addr.val();
         self.deliver.buf_data.next = self.entries.rd_data.val();

@@ -125,6 +125,12 @@ pub struct FrameRx {
     cmp_seq_max: DFF<Bit>,
     cmp_member: DFF<Bit>,
     cmp_in_history: DFF<Bit>,
+    /// The 16 bits of the member and history bitmaps around the sender (high nibble of
+    /// its id): each 256-to-1 bit lookup is two registered 16-to-1 stages.
+    member_slice: DFF<Bits<16>>,
+    hist_slice: DFF<Bits<16>>,
+    slice_at: Signal<Local, Bits<8>>,
+    sender_lo: Signal<Local, Bits<4>>,
     cmp_hist_long: DFF<Bit>,
     last_hist: DFF<Bits<8>>,
     /// 34 + history + payload length, and the frame length that implies (at least 60),
@@ -201,6 +207,10 @@ impl FrameRx {
             cmp_seq_max: Default::default(),
             cmp_member: Default::default(),
             cmp_in_history: Default::default(),
+            member_slice: Default::default(),
+            hist_slice: Default::default(),
+            slice_at: Default::default(),
+            sender_lo: Default::default(),
             cmp_hist_long: Default::default(),
             last_hist: Default::default(),
             declared_r: Default::default(),
@@ -312,6 +322,8 @@ impl Logic for FrameRx {
             cmp_seq_max,
             cmp_member,
             cmp_in_history,
+            member_slice,
+            hist_slice,
             cmp_hist_long,
             last_hist,
             declared_r,
@@ -461,14 +473,33 @@ impl Logic for FrameRx {
             self.done_r.d.next = false;
             self.pos.d.next = 0.into();
         }
-        // Comparisons with the local state, one cycle behind the fields.
+        // Comparisons with the local state, one cycle behind the fields (two for the
+        // bitmap lookups; the sender is known long before the frame ends).
         self.cmp_cluster_ne.d.next = self.cluster_r.q.val() != self.cluster_id.val();
         self.cmp_epoch_ne.d.next = self.epoch_r.q.val() != self.local_epoch.val();
         self.cmp_seq_lt.d.next = self.seq_r.q.val() < self.local_seq.val();
         self.cmp_seq_gt.d.next = self.seq_r.q.val() > self.local_seq.val();
         self.cmp_seq_max.d.next = self.local_seq.val().all();
-        self.cmp_member.d.next = self.members.val().get_bit(self.sender_r.q.val().index());
-        self.cmp_in_history.d.next = self.history.val().get_bit(self.sender_r.q.val().index());
+        self.slice_at.next = self.sender_r.q.val() & 0xF0;
+        self.sender_lo.next = self.sender_r.q.val().get_bits::<4>(0);
+        self.member_slice.d.next = self
+            .members
+            .val()
+            .get_bits::<16>(self.slice_at.val().index());
+        self.hist_slice.d.next = self
+            .history
+            .val()
+            .get_bits::<16>(self.slice_at.val().index());
+        self.cmp_member.d.next = self
+            .member_slice
+            .q
+            .val()
+            .get_bit(self.sender_lo.val().index());
+        self.cmp_in_history.d.next = self
+            .hist_slice
+            .q
+            .val()
+            .get_bit(self.sender_lo.val().index());
         self.cmp_hist_long.d.next = self.hlen_r.q.val() > self.h.val();
         if self.in_history.val() {
             self.last_hist.d.next = self.rx.data.val();

@@ -545,7 +545,10 @@ mod tests {
         counted(&mut q);
         assert!(!q.post.ready.val(), "max_posted messages waiting");
         commit(&mut q);
-        assert!(!q.post.ready.val(), "room is registered: it shows an edge later");
+        assert!(
+            !q.post.ready.val(),
+            "room is registered: it shows an edge later"
+        );
         step(&mut q);
         assert!(q.post.ready.val());
         // Bytes run out first: 4096 − 2 × 1478 < 1478.

@@ -195,6 +195,15 @@ pub struct ProtocolCore {
     tx_go: DFF<Bit>,
     tx_post: DFF<Bit>,
     lost_pending: DFF<Bit>,
+    /// The record decided in the last cycle: pushed, its kind, whether it reports a lost
+    /// token. Its fields are read a cycle after the decision from registers that hold them
+    /// (`v_*` until the next verdict, `agreed_r` as updated, `seq_prev`), so the decision's
+    /// logic ends at these three flip-flops instead of the 200-bit descriptor.
+    rq_push: DFF<Bit>,
+    rq_kind: DFF<Bits<2>>,
+    rq_lost: DFF<Bit>,
+    /// `seq_r` of the last cycle: the local seq an anomaly record reports.
+    seq_prev: DFF<Bits<64>>,
     /// Control sequencing: 0 idle, 1 boot (wait for the ring), 2, 5, 6 pass-token lookup
     /// (the ring table's two-cycle read, then the registered steps), 3 pass-token apply,
     /// 4, 7 cool-down (two idle cycles after every operation, so that the history window's
@@ -385,6 +394,10 @@ impl ProtocolCore {
             tx_go: Default::default(),
             tx_post: Default::default(),
             lost_pending: Default::default(),
+            rq_push: Default::default(),
+            rq_kind: Default::default(),
+            rq_lost: Default::default(),
+            seq_prev: Default::default(),
             phase: Default::default(),
             pass_holder: Default::default(),
             op_r: Default::default(),
@@ -442,6 +455,10 @@ impl Logic for ProtocolCore {
         dff_setup!(
             self,
             clock,
+            rq_push,
+            rq_kind,
+            rq_lost,
+            seq_prev,
             status_r,
             kind_r,
             epoch_r,
@@ -536,15 +553,29 @@ impl Logic for ProtocolCore {
         self.commit_now.next = false;
         self.buf_commit.next = false;
         self.buf_rewind.next = false;
-        self.rec_push.next = false;
-        self.rec_kind.next = 1.into();
+        // ---- The record decided last cycle, its fields from registers
+        self.rq_push.d.next = false;
+        self.rq_kind.d.next = 1.into();
+        self.rq_lost.d.next = false;
+        self.seq_prev.d.next = self.seq_r.q.val();
+        self.rec_push.next = self.rq_push.q.val();
+        self.rec_kind.next = self.rq_kind.q.val();
         self.rec_seq.next = self.v_seq.q.val();
         self.rec_agreed.next = self.agreed_r.q.val();
+        if self.rq_kind.q.val() == 3 {
+            self.rec_agreed.next = self.seq_prev.q.val();
+        }
         self.rec_epoch.next = self.v_epoch.q.val();
         self.rec_sender.next = self.v_sender.q.val();
         self.rec_len.next = self.v_len.q.val();
         self.rec_anomaly.next = self.v_kind.q.val();
         self.rec_has_frame.next = true;
+        if self.rq_lost.q.val() {
+            self.rec_seq.next = 0.into();
+            self.rec_sender.next = 0.into();
+            self.rec_anomaly.next = 5.into();
+            self.rec_has_frame.next = false;
+        }
         self.ev_verdict.next = false;
         self.ev_accept.next = false;
         self.ev_reason.next = self.v_reason.q.val();
@@ -650,10 +681,9 @@ impl Logic for ProtocolCore {
                 self.buf_commit.next = true;
                 if self.can_agree.val() {
                     self.agreed_r.d.next = self.agree_to.val();
-                    self.rec_agreed.next = self.agree_to.val();
                 }
-                self.rec_push.next = true;
-                self.rec_kind.next = 1.into();
+                self.rq_push.d.next = true;
+                self.rq_kind.d.next = 1.into();
                 // The sender's successor holds the token now.
                 self.holder_r.d.next = self.ring_next.val();
                 if self.own_member.val() {
@@ -671,9 +701,8 @@ impl Logic for ProtocolCore {
                 self.buf_rewind.next = true;
                 if self.v_anomaly.q.val() {
                     self.ev_anomaly.next = true;
-                    self.rec_kind.next = 3.into();
-                    self.rec_agreed.next = self.seq_r.q.val();
-                    self.rec_push.next = self.rec_room.val();
+                    self.rq_kind.d.next = 3.into();
+                    self.rq_push.d.next = self.rec_room.val();
                     self.ev_record_lost.next = !self.rec_room.val();
                     if self.v_halts.q.val() {
                         self.status_r.d.next = 2.into();
@@ -729,14 +758,10 @@ impl Logic for ProtocolCore {
             if (self.status_r.q.val() == 0) & (self.lost_now.val() | self.lost_pending.q.val()) {
                 self.ev_anomaly.next = true;
                 self.ev_anomaly_kind.next = 5.into();
-                self.rec_push.next = self.rec_room.val();
+                self.rq_push.d.next = self.rec_room.val();
                 self.ev_record_lost.next = !self.rec_room.val();
-                self.rec_kind.next = 3.into();
-                self.rec_anomaly.next = 5.into();
-                self.rec_agreed.next = self.seq_r.q.val();
-                self.rec_has_frame.next = false;
-                self.rec_seq.next = 0.into();
-                self.rec_sender.next = 0.into();
+                self.rq_kind.d.next = 3.into();
+                self.rq_lost.d.next = true;
             }
         }
         // ---- Control operations, between frames only
@@ -824,9 +849,8 @@ impl Logic for ProtocolCore {
                 self.h_clear.next = true;
             } else if self.can_agree.val() {
                 self.agreed_r.d.next = self.agree_to.val();
-                self.rec_push.next = true;
-                self.rec_kind.next = 2.into();
-                self.rec_agreed.next = self.agree_to.val();
+                self.rq_push.d.next = true;
+                self.rq_kind.d.next = 2.into();
             }
             self.status_r.d.next = 0.into();
             self.holder_r.d.next = self.pass_holder.q.val();
@@ -864,6 +888,7 @@ impl Logic for ProtocolCore {
             self.want_tx.d.next = false;
             self.tx_go.d.next = false;
             self.lost_pending.d.next = false;
+            self.rq_push.d.next = false;
             self.phase.d.next = 1.into();
             self.op_r.d.next = 0.into();
             self.pass_holder.d.next = self.boot_holder.val();
