@@ -4,7 +4,9 @@
 //! A 256-bit member bitmap answers "is the sender a member?" in one lookup; a 256 × 16 block
 //! RAM holds, per id, its position in the ring and its successor (`{pos, next}`), read with
 //! one cycle of latency. After `reset` the table rewrites the boot ring (every host id in id
-//! order) into the RAM, one entry per cycle, and reports `busy` for those n cycles.
+//! order) into the RAM, one entry per cycle, and reports `busy` for those n cycles. The
+//! commands (`clear`, `wr`, `set_len`) are registered and take effect at the second edge after
+//! they are presented.
 
 use rust_hdl::prelude::*;
 
@@ -45,6 +47,15 @@ pub struct RingTable {
     own_pos_r: DFF<Bits<8>>,
     init_r: DFF<Bit>,
     init_id: DFF<Bits<8>>,
+    /// The commands, registered on entry and applied a cycle later: the control port's
+    /// decoding ends here, not at the 256-bit bitmap.
+    clear_r: DFF<Bit>,
+    wr_r: DFF<Bit>,
+    wr_id_r: DFF<Bits<8>>,
+    wr_pos_r: DFF<Bits<8>>,
+    wr_next_r: DFF<Bits<8>>,
+    set_len_r: DFF<Bit>,
+    len_in_r: DFF<Bits<9>>,
     host_id: Constant<Bits<8>>,
     /// n − 1: the last boot member.
     last_id: Constant<Bits<8>>,
@@ -78,6 +89,13 @@ impl RingTable {
             own_pos: Default::default(),
             busy: Default::default(),
             ram: Default::default(),
+            clear_r: Default::default(),
+            wr_r: Default::default(),
+            wr_id_r: Default::default(),
+            wr_pos_r: Default::default(),
+            wr_next_r: Default::default(),
+            set_len_r: Default::default(),
+            len_in_r: Default::default(),
             pos_r: Default::default(),
             next_r: Default::default(),
             members_r: Default::default(),
@@ -96,7 +114,17 @@ impl RingTable {
 impl Logic for RingTable {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, members_r, len_r, own_pos_r, init_r, init_id, pos_r, next_r);
+        dff_setup!(
+            self, clock, members_r, len_r, own_pos_r, init_r, init_id, pos_r, next_r, clear_r,
+            wr_r, wr_id_r, wr_pos_r, wr_next_r, set_len_r, len_in_r
+        );
+        self.clear_r.d.next = self.clear.val();
+        self.wr_r.d.next = self.wr.val();
+        self.wr_id_r.d.next = self.wr_id.val();
+        self.wr_pos_r.d.next = self.wr_pos.val();
+        self.wr_next_r.d.next = self.wr_next.val();
+        self.set_len_r.d.next = self.set_len.val();
+        self.len_in_r.d.next = self.len_in.val();
         self.ram.read_clock.next = self.clock.val();
         self.ram.write_clock.next = self.clock.val();
         self.ram.read_address.next = self.lookup_id.val();
@@ -110,10 +138,13 @@ impl Logic for RingTable {
         self.busy.next = self.init_r.q.val();
         // Default write: the control port's entry.
         self.ram.write_enable.next = false;
-        self.ram.write_address.next = self.wr_id.val();
-        self.ram.write_data.next =
-            (bit_cast::<16, 8>(self.wr_pos.val()) << 8) | bit_cast::<16, 8>(self.wr_next.val());
+        self.ram.write_address.next = self.wr_id_r.q.val();
+        self.ram.write_data.next = (bit_cast::<16, 8>(self.wr_pos_r.q.val()) << 8)
+            | bit_cast::<16, 8>(self.wr_next_r.q.val());
         if self.reset.val() {
+            self.clear_r.d.next = false;
+            self.wr_r.d.next = false;
+            self.set_len_r.d.next = false;
             self.init_r.d.next = true;
             self.init_id.d.next = 0.into();
             self.members_r.d.next = self.boot_members.val();
@@ -131,22 +162,22 @@ impl Logic for RingTable {
             }
             self.init_id.d.next = self.init_id.q.val() + 1;
         } else {
-            if self.clear.val() {
+            if self.clear_r.q.val() {
                 self.members_r.d.next = 0.into();
             }
-            if self.wr.val() {
+            if self.wr_r.q.val() {
                 self.ram.write_enable.next = true;
                 self.members_r.d.next = self
                     .members_r
                     .q
                     .val()
-                    .replace_bit(self.wr_id.val().index(), true);
-                if self.wr_id.val() == self.host_id.val() {
-                    self.own_pos_r.d.next = self.wr_pos.val();
+                    .replace_bit(self.wr_id_r.q.val().index(), true);
+                if self.wr_id_r.q.val() == self.host_id.val() {
+                    self.own_pos_r.d.next = self.wr_pos_r.q.val();
                 }
             }
-            if self.set_len.val() {
-                self.len_r.d.next = self.len_in.val();
+            if self.set_len_r.q.val() {
+                self.len_r.d.next = self.len_in_r.q.val();
             }
         }
     }
