@@ -72,10 +72,13 @@ pub struct Deliver {
     pay_left: DFF<Bits<16>>,
     pay_len: DFF<Bits<16>>,
     pay_addr: DFF<Bits<12>>,
-    /// The output beat, registered: the entry buffer's block RAM (5.8 ns from clock to data)
-    /// reaches a flip-flop through one multiplexer, and the host link sees flip-flops.
+    /// The output beat, registered: a header byte in `o_data`, or a payload byte in `o_buf`
+    /// (`o_from_buf`), which the entry buffer's block RAM (5.8 ns from clock to data) reaches
+    /// directly; the host link sees flip-flops through one multiplexer.
     o_valid: DFF<Bit>,
     o_data: DFF<Bits<8>>,
+    o_buf: DFF<Bits<8>>,
+    o_from_buf: DFF<Bit>,
     o_last: DFF<Bit>,
     desc: Signal<Local, Bits<DESC_BITS>>,
     d_kind: Signal<Local, Bits<2>>,
@@ -88,7 +91,6 @@ pub struct Deliver {
     d_has_frame: Signal<Local, Bit>,
     d_base: Signal<Local, Bits<12>>,
     moved: Signal<Local, Bit>,
-    cur_data: Signal<Local, Bits<8>>,
     cur_last: Signal<Local, Bit>,
     popped: Signal<Local, Bit>,
     in_header: Signal<Local, Bit>,
@@ -112,6 +114,8 @@ impl Logic for Deliver {
             pay_addr,
             o_valid,
             o_data,
+            o_buf,
+            o_from_buf,
             o_last
         );
         self.fifo.clock.next = self.clock.val();
@@ -145,12 +149,11 @@ impl Logic for Deliver {
         self.in_header.next = self.header_left.q.val().any();
         self.host.valid.next = self.o_valid.q.val();
         self.host.data.next = self.o_data.q.val();
+        if self.o_from_buf.q.val() {
+            self.host.data.next = self.o_buf.q.val();
+        }
         self.host.last.next = self.o_last.q.val();
         self.host.error.next = false;
-        self.cur_data.next = self.header.q.val().get_bits::<8>(184);
-        if !self.in_header.val() {
-            self.cur_data.next = self.buf_data.val();
-        }
         self.cur_last.next =
             (self.in_header.val() & (self.header_left.q.val() == 1) & !self.pay_left.q.val().any())
                 | (!self.in_header.val() & (self.pay_left.q.val() == 1));
@@ -160,7 +163,9 @@ impl Logic for Deliver {
         }
         if self.moved.val() {
             self.o_valid.d.next = true;
-            self.o_data.d.next = self.cur_data.val();
+            self.o_data.d.next = self.header.q.val().get_bits::<8>(184);
+            self.o_buf.d.next = self.buf_data.val();
+            self.o_from_buf.d.next = !self.in_header.val();
             self.o_last.d.next = self.cur_last.val();
         }
         // The buffer is read one byte ahead: the address moves with each payload beat.

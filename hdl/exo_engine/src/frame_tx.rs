@@ -10,7 +10,8 @@
 //! `wire` offsets.
 //!
 //! The output beat is registered (the MAC sees a flip-flop, not a block RAM's output through
-//! muxes). Once `valid` rises it stays high through `last`, because a GMII MAC cannot pause: the
+//! muxes): payload bytes go from the RAM straight into their own register, other bytes into
+//! another, and a registered flag picks one for `tx.data`. Once `valid` rises it stays high through `last`, because a GMII MAC cannot pause: the
 //! beat after the current one is always ready one cycle ahead, since the history and payload
 //! RAMs are addressed for it in the cycle before (the address already accounts for whether
 //! the current beat moves in this cycle). When `tx.ready` is low the beat is held.
@@ -92,9 +93,12 @@ pub struct FrameTx {
     pub done: Signal<Out, Bit>,
     // The constant header bytes (variable fields are zero here).
     header: ROM<Bits<8>, ROM_BITS>,
-    // The output beat.
+    // The output beat: a header or history byte in `out_data`, or a payload byte in
+    // `pay_byte` (`out_pay`), which the payload RAM's slow output reaches directly.
     sending: DFF<Bit>,
     out_data: DFF<Bits<8>>,
+    pay_byte: DFF<Bits<8>>,
+    out_pay: DFF<Bit>,
     out_last: DFF<Bit>,
     done_q: DFF<Bit>,
     // The frame being sent: the next beat's index and where its regions end.
@@ -193,6 +197,8 @@ impl FrameTx {
             header: ROM::from(rom),
             sending: Default::default(),
             out_data: Default::default(),
+            pay_byte: Default::default(),
+            out_pay: Default::default(),
             out_last: Default::default(),
             done_q: Default::default(),
             next_idx: Default::default(),
@@ -246,6 +252,8 @@ impl Logic for FrameTx {
             clock,
             sending,
             out_data,
+            pay_byte,
+            out_pay,
             out_last,
             done_q,
             next_idx,
@@ -314,9 +322,6 @@ impl Logic for FrameTx {
         } else if self.next_idx.q.val() < self.hist_end.q.val() {
             self.beat.next = self.hist_data.val();
         }
-        if self.in_pay.q.val() {
-            self.beat.next = self.post_data.val();
-        }
 
         // A beat moves: load the next one, and address the RAMs for the one after it.
         self.fire.next = self.sending.q.val() & self.tx.ready.val();
@@ -345,6 +350,8 @@ impl Logic for FrameTx {
                 self.in_pay.d.next = false;
             } else {
                 self.out_data.d.next = self.beat.val();
+                self.pay_byte.d.next = self.post_data.val();
+                self.out_pay.d.next = self.in_pay.q.val();
                 self.out_last.d.next = self.next_idx.q.val() == self.last_idx.q.val();
                 self.next_idx.d.next = self.next_idx.q.val() + 1;
                 self.in_pay.d.next = (self.next_idx.q.val() >= self.hist_end_m1.q.val())
@@ -387,6 +394,7 @@ impl Logic for FrameTx {
             self.hist_cur.d.next = (self.hist_newest.val() + self.hist_skew.val()) - 1;
             self.hist_m1.d.next = (self.hist_newest.val() + self.hist_skew.val()) - 2;
             self.out_data.d.next = self.beat.val();
+            self.out_pay.d.next = false;
             self.out_last.d.next = false;
             self.next_idx.d.next = 1.into();
             self.in_pay.d.next = false;
@@ -394,6 +402,9 @@ impl Logic for FrameTx {
         }
 
         self.tx.data.next = self.out_data.q.val();
+        if self.out_pay.q.val() {
+            self.tx.data.next = self.pay_byte.q.val();
+        }
         self.tx.valid.next = self.sending.q.val();
         self.tx.last.next = self.out_last.q.val();
         self.tx.error.next = false;
@@ -406,6 +417,7 @@ impl Logic for FrameTx {
             self.done_q.d.next = false;
             self.next_idx.d.next = 0.into();
             self.in_pay.d.next = false;
+            self.out_pay.d.next = false;
         }
     }
 }
