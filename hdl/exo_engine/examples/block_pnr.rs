@@ -32,7 +32,7 @@ fn main() {
         ),
         (
             "history_window",
-            Box::new(|| design(history_window::HistoryWindow::new(128), "history_window")),
+            Box::new(|| design(history_window::HistoryWindow::new(128, 3), "history_window")),
         ),
         (
             "ring_table",

@@ -131,7 +131,7 @@ impl ExoEngine {
                 params.rules.sender_not_in_history,
                 params.rules.transmit_lock,
             ),
-            history: HistoryWindow::new(params.h()),
+            history: HistoryWindow::new(params.h(), params.host_id),
             ring: RingTable::new(params.hosts, params.host_id),
             core: ProtocolCore::new(
                 params.host_id,
@@ -239,7 +239,7 @@ impl Logic for ExoEngine {
         self.core.ring_own_pos.next = self.ring.own_pos.val();
         self.core.ring_members.next = self.ring.members.val();
         self.core.ring_busy.next = self.ring.busy.val();
-        self.core.hist_bitmap.next = self.history.bitmap.val();
+        self.core.hist_own.next = self.history.holds_own.val();
         self.history.push.next = self.core.hist_push.val();
         self.history.push_id.next = self.core.hist_push_id.val();
         self.history.evict_id.next = self.core.hist_evict_id.val();

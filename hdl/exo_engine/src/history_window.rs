@@ -3,9 +3,15 @@
 //! The ids live in a ring of distributed RAM (LUTs: its data feeds logic in the cycle it is
 //! read), the newest at address `newest` and entry i of the window (i = 0 newest) at
 //! `newest − i`. Addresses are 8 bits outside; the RAM uses their low 7, which is enough
-//! because a window holds at most 128 ids (and halves the RAM's read multiplexer). Beside it, a 256-bit bitmap says which ids
-//! are in the window, so the accept rule's `sender ∉ history` is one bit lookup whatever h
-//! is. The accept rule keeps the ids of a window distinct, so a bit per id is enough.
+//! because a window holds at most 128 ids (and halves the RAM's read multiplexer). Beside
+//! it, a 256-bit bitmap says which ids are in the window, so the accept rule's
+//! `sender ∉ history` is one bit lookup whatever h is. The accept rule keeps the ids of a
+//! window distinct, so a bit per id is enough.
+//!
+//! The bitmap follows a command two cycles after everything else (the command is registered,
+//! decoded into one-hot masks, then applied): it is read only for the next frame's sender,
+//! which arrives tens of cycles later. The one bit the transmit decision needs at once, this
+//! host's, is kept beside it as `holds_own`, updated with `len` and `newest`.
 //!
 //! Two copies of the ring give two read ports: port A serves the receive path's history
 //! comparison and, when that is idle, reads the oldest id (so a push knows which bit to
@@ -44,8 +50,11 @@ pub struct HistoryWindow {
     pub len: Signal<Out, Bits<8>>,
     /// RAM address of the newest id.
     pub newest: Signal<Out, Bits<8>>,
-    /// Bit i set: id i is in the window.
+    /// Bit i set: id i is in the window. It follows a push or a clear two cycles after the
+    /// other outputs (see the module's timing note).
     pub bitmap: Signal<Out, Bits<256>>,
+    /// This host's id is in the window; follows every command at once.
+    pub holds_own: Signal<Out, Bit>,
     /// The oldest id, registered (see the module's timing note).
     pub oldest: Signal<Out, Bits<8>>,
     // ---- Read port A (receive comparison; the oldest id when idle)
@@ -67,15 +76,30 @@ pub struct HistoryWindow {
     len_r: DFF<Bits<8>>,
     bits_r: DFF<Bits<256>>,
     oldest_r: DFF<Bits<8>>,
+    own_r: DFF<Bit>,
+    // The bitmap's update pipeline: the command registered (stage A), decoded into one-hot
+    // masks (stage B), applied. Every stage's logic is small and its inputs are registers,
+    // which is what lets 256 flip-flops spread over the die meet timing.
+    a_push: DFF<Bit>,
+    a_clear: DFF<Bit>,
+    a_full: DFF<Bit>,
+    a_push_id: DFF<Bits<8>>,
+    a_evict_id: DFF<Bits<8>>,
+    b_push: DFF<Bit>,
+    b_clear: DFF<Bit>,
+    b_set: DFF<Bits<256>>,
+    b_drop: DFF<Bits<256>>,
+    host_id: Constant<Bits<8>>,
+    /// The empty bitmap, which the masks start from.
+    no_ids: Constant<Bits<256>>,
     /// h.
     capacity: Constant<Bits<8>>,
     write_addr: Signal<Local, Bits<8>>,
-    evicted: Signal<Local, Bits<256>>,
 }
 
 impl HistoryWindow {
-    /// A window of `h` ids (0..=128).
-    pub fn new(h: usize) -> HistoryWindow {
+    /// A window of `h` ids (0..=128) on host `host_id`.
+    pub fn new(h: usize, host_id: u8) -> HistoryWindow {
         assert!(h <= 128, "h = {h}: the history holds at most 128 ids");
         HistoryWindow {
             clock: Default::default(),
@@ -87,6 +111,7 @@ impl HistoryWindow {
             len: Default::default(),
             newest: Default::default(),
             bitmap: Default::default(),
+            holds_own: Default::default(),
             oldest: Default::default(),
             a_addr: Default::default(),
             a_use: Default::default(),
@@ -100,9 +125,20 @@ impl HistoryWindow {
             len_r: Default::default(),
             bits_r: Default::default(),
             oldest_r: Default::default(),
+            own_r: Default::default(),
+            a_push: Default::default(),
+            a_clear: Default::default(),
+            a_full: Default::default(),
+            a_push_id: Default::default(),
+            a_evict_id: Default::default(),
+            b_push: Default::default(),
+            b_clear: Default::default(),
+            b_set: Default::default(),
+            b_drop: Default::default(),
+            host_id: Constant::new((u64::from(host_id)).to_bits()),
+            no_ids: Constant::new(Bits::<256>::default()),
             capacity: Constant::new((h as u64).to_bits()),
             write_addr: Default::default(),
-            evicted: Default::default(),
         }
     }
 }
@@ -110,7 +146,25 @@ impl HistoryWindow {
 impl Logic for HistoryWindow {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, newest_r, oldest_addr, len_r, bits_r, oldest_r);
+        dff_setup!(
+            self,
+            clock,
+            newest_r,
+            oldest_addr,
+            len_r,
+            bits_r,
+            oldest_r,
+            own_r,
+            a_push,
+            a_clear,
+            a_full,
+            a_push_id,
+            a_evict_id,
+            b_push,
+            b_clear,
+            b_set,
+            b_drop
+        );
         self.ram_a.read_clock.next = self.clock.val();
         self.ram_a.write_clock.next = self.clock.val();
         self.ram_b.read_clock.next = self.clock.val();
@@ -118,6 +172,7 @@ impl Logic for HistoryWindow {
         self.len.next = self.len_r.q.val();
         self.newest.next = self.newest_r.q.val();
         self.bitmap.next = self.bits_r.q.val();
+        self.holds_own.next = self.own_r.q.val();
         self.write_addr.next = self.newest_r.q.val() + 1;
         // Port A: the comparison index, or the oldest id.
         self.ram_a.read_address.next = bit_cast::<RING_BITS, 8>(self.oldest_addr.q.val());
@@ -136,32 +191,58 @@ impl Logic for HistoryWindow {
         self.ram_b.write_address.next = bit_cast::<RING_BITS, 8>(self.write_addr.val());
         self.ram_a.write_data.next = self.push_id.val();
         self.ram_b.write_data.next = self.push_id.val();
-        // A full window drops its oldest id.
-        self.evicted.next = self.bits_r.q.val();
-        if self.len_r.q.val() == self.capacity.val() {
-            self.evicted.next = self
-                .bits_r
-                .q
+        // Stage A: the command as it came, and whether the window was full.
+        self.a_push.d.next = false;
+        self.a_clear.d.next = self.clear.val();
+        self.a_full.d.next = self.len_r.q.val() == self.capacity.val();
+        self.a_push_id.d.next = self.push_id.val();
+        self.a_evict_id.d.next = self.evict_id.val();
+        // Stage B: one-hot masks (a full window drops its oldest id).
+        self.b_push.d.next = self.a_push.q.val();
+        self.b_clear.d.next = self.a_clear.q.val();
+        self.b_set.d.next = self
+            .no_ids
+            .val()
+            .replace_bit(self.a_push_id.q.val().index(), true);
+        self.b_drop.d.next = 0.into();
+        if self.a_full.q.val() {
+            self.b_drop.d.next = self
+                .no_ids
                 .val()
-                .replace_bit(self.evict_id.val().index(), false);
+                .replace_bit(self.a_evict_id.q.val().index(), true);
         }
+        // Applied.
+        if self.b_clear.q.val() {
+            self.bits_r.d.next = 0.into();
+        } else if self.b_push.q.val() {
+            self.bits_r.d.next = (self.bits_r.q.val() & !self.b_drop.q.val()) | self.b_set.q.val();
+        }
+        // Everything else follows the command at once.
         if self.reset.val() | self.clear.val() {
             self.len_r.d.next = 0.into();
-            self.bits_r.d.next = 0.into();
             self.oldest_addr.d.next = self.write_addr.val();
+            self.own_r.d.next = false;
         } else if self.push.val() & self.capacity.val().any() {
             self.ram_a.write_enable.next = true;
             self.ram_b.write_enable.next = true;
             self.newest_r.d.next = self.write_addr.val();
+            self.a_push.d.next = true;
             if self.len_r.q.val() != self.capacity.val() {
                 self.len_r.d.next = self.len_r.q.val() + 1;
+                self.own_r.d.next = self.own_r.q.val() | (self.push_id.val() == self.host_id.val());
             } else {
                 self.oldest_addr.d.next = self.oldest_addr.q.val() + 1;
+                self.own_r.d.next = (self.own_r.q.val()
+                    & (self.evict_id.val() != self.host_id.val()))
+                    | (self.push_id.val() == self.host_id.val());
             }
-            self.bits_r.d.next = self
-                .evicted
-                .val()
-                .replace_bit(self.push_id.val().index(), true);
+        }
+        if self.reset.val() {
+            self.bits_r.d.next = 0.into();
+            self.a_push.d.next = false;
+            self.a_clear.d.next = false;
+            self.b_push.d.next = false;
+            self.b_clear.d.next = false;
         }
     }
 }
@@ -178,8 +259,11 @@ mod tests {
         &mut w.clock
     }
 
+    /// The host whose id `holds_own` tracks in the tests (the random ids often include it).
+    const OWN: u8 = 5;
+
     fn window(h: usize) -> HistoryWindow {
-        let mut w = HistoryWindow::new(h);
+        let mut w = HistoryWindow::new(h, OWN);
         w.connect_all();
         settle(&mut w);
         w
@@ -250,6 +334,11 @@ mod tests {
             settle(&mut w);
             cycle(&mut w, clock);
             assert_eq!(w.len.val().index(), model.len(), "h {h} step {step}");
+            assert_eq!(
+                w.holds_own.val(),
+                model.contains(HostId(OWN)),
+                "h {h} step {step}: holds_own"
+            );
             let bits: Vec<bool> = (0..256).map(|i| w.bitmap.val().get_bit(i)).collect();
             assert_eq!(bits, bitmap_of(&model), "h {h} step {step}: bitmap");
             if rng.chance(0.1) || step + 1 == steps {
@@ -292,7 +381,7 @@ mod tests {
     #[test]
     fn history_window_is_synthesizable() {
         let stats =
-            exo_hdl_common::check_synthesizable(&mut HistoryWindow::new(128), "history_window")
+            exo_hdl_common::check_synthesizable(&mut HistoryWindow::new(128, 0), "history_window")
                 .expect("yosys synth_ecp5");
         assert!(
             stats.ff >= 256 + 16,

@@ -88,7 +88,8 @@ pub struct ProtocolCore {
     pub ring_members: Signal<In, Bits<256>>,
     pub ring_busy: Signal<In, Bit>,
     // ---- History window
-    pub hist_bitmap: Signal<In, Bits<256>>,
+    /// This host's id is in the window.
+    pub hist_own: Signal<In, Bit>,
     pub hist_push: Signal<Out, Bit>,
     pub hist_push_id: Signal<Out, Bits<8>>,
     pub hist_evict_id: Signal<Out, Bits<8>>,
@@ -307,7 +308,7 @@ impl ProtocolCore {
             ring_own_pos: Default::default(),
             ring_members: Default::default(),
             ring_busy: Default::default(),
-            hist_bitmap: Default::default(),
+            hist_own: Default::default(),
             hist_push: Default::default(),
             hist_push_id: Default::default(),
             hist_evict_id: Default::default(),
@@ -714,8 +715,7 @@ impl Logic for ProtocolCore {
         }
         // ---- Our turn: send the message in flight again, or the next one
         self.resend.next = self.if_valid.q.val();
-        self.new_acceptable.next = !(self.check_history.val()
-            & self.hist_bitmap.val().get_bit(self.host_id.val().index()));
+        self.new_acceptable.next = !(self.check_history.val() & self.hist_own.val());
         // The turn is decided once the history command of the same event has been applied
         // (our acceptability depends on the window).
         if self.want_tx.q.val()
