@@ -2,8 +2,9 @@
 //!
 //! A word-addressed register port (8-bit address, 32-bit data). A request is taken in a cycle
 //! where `ready` is high: `write` with `addr`/`wdata`, or `read` with `addr`, answered by
-//! `rvalid` with `rdata` three cycles later (the address is registered before the wide read
-//! multiplexer, and its output after it), or later for the ring table and history reads,
+//! `rvalid` with `rdata` four cycles later (the address is registered, then a word from each
+//! group of registers, then the group's word, then the answer), or later for the ring table
+//! and history reads,
 //! which wait until no frame is being handled. A write is registered when taken and applied
 //! at the next edge (`ready` is low meanwhile), so nothing but those registers hangs on the
 //! handshake. The register map is [`reg`]; `host_if`
@@ -183,6 +184,12 @@ pub struct ControlPort {
     rpending: DFF<Bit>,
     rpending2: DFF<Bit>,
     rvalue: DFF<Bits<32>>,
+    rpending3: DFF<Bit>,
+    rv_state: DFF<Bits<32>>,
+    rv_map: DFF<Bits<32>>,
+    rv_counter: DFF<Bits<32>>,
+    word_at: Signal<Local, Bits<8>>,
+    map_value: Signal<Local, Bits<32>>,
     reg_value: Signal<Local, Bits<32>>,
     taking: Signal<Local, Bit>,
     params_word: Constant<Bits<32>>,
@@ -275,6 +282,12 @@ impl ControlPort {
             rpending: Default::default(),
             rpending2: Default::default(),
             rvalue: Default::default(),
+            rpending3: Default::default(),
+            rv_state: Default::default(),
+            rv_map: Default::default(),
+            rv_counter: Default::default(),
+            word_at: Default::default(),
+            map_value: Default::default(),
             reg_value: Default::default(),
             taking: Default::default(),
             params_word: Constant::new(word.to_bits()),
@@ -311,6 +324,10 @@ impl Logic for ControlPort {
             rpending,
             rpending2,
             rvalue,
+            rpending3,
+            rv_state,
+            rv_map,
+            rv_counter,
             slow_wait
         );
         // ---- Staged values and the pending command, to the core
@@ -350,6 +367,7 @@ impl Logic for ControlPort {
             & (self.slow.q.val() == 0)
             & !self.rpending.q.val()
             & !self.rpending2.q.val()
+            & !self.rpending3.q.val()
             & !self.w_go.q.val();
         self.taking.next = self.ready.val() & (self.write.val() | self.read.val());
         // ---- Register reads
@@ -421,64 +439,36 @@ impl Logic for ControlPort {
             34 => {
                 self.reg_value.next = self.posts_rejected.val();
             }
-            40 => {
-                self.reg_value.next = self.hist_bitmap.val().get_bits::<32>(0);
-            }
-            41 => {
-                self.reg_value.next = self.hist_bitmap.val().get_bits::<32>(32);
-            }
-            42 => {
-                self.reg_value.next = self.hist_bitmap.val().get_bits::<32>(64);
-            }
-            43 => {
-                self.reg_value.next = self.hist_bitmap.val().get_bits::<32>(96);
-            }
-            44 => {
-                self.reg_value.next = self.hist_bitmap.val().get_bits::<32>(128);
-            }
-            45 => {
-                self.reg_value.next = self.hist_bitmap.val().get_bits::<32>(160);
-            }
-            46 => {
-                self.reg_value.next = self.hist_bitmap.val().get_bits::<32>(192);
-            }
-            47 => {
-                self.reg_value.next = self.hist_bitmap.val().get_bits::<32>(224);
-            }
-            48 => {
-                self.reg_value.next = self.members.val().get_bits::<32>(0);
-            }
-            49 => {
-                self.reg_value.next = self.members.val().get_bits::<32>(32);
-            }
-            50 => {
-                self.reg_value.next = self.members.val().get_bits::<32>(64);
-            }
-            51 => {
-                self.reg_value.next = self.members.val().get_bits::<32>(96);
-            }
-            52 => {
-                self.reg_value.next = self.members.val().get_bits::<32>(128);
-            }
-            53 => {
-                self.reg_value.next = self.members.val().get_bits::<32>(160);
-            }
-            54 => {
-                self.reg_value.next = self.members.val().get_bits::<32>(192);
-            }
-            55 => {
-                self.reg_value.next = self.members.val().get_bits::<32>(224);
-            }
             _ => {}
         }
-        if self.raddr.q.val() >= 0x40 {
-            self.reg_value.next = self.counter_value.val();
+        // The bitmap words: HISTORY_BITMAP_0.. (0x28..) and MEMBERS_0.. (0x30..).
+        self.word_at.next = (self.raddr.q.val() & 7) << 5;
+        self.map_value.next = self
+            .hist_bitmap
+            .val()
+            .get_bits::<32>(self.word_at.val().index());
+        if self.raddr.q.val().get_bit(4) {
+            self.map_value.next = self
+                .members
+                .val()
+                .get_bits::<32>(self.word_at.val().index());
         }
-        // Two stages: the selected register, then the answer.
+        // Three stages: a word from each source group (state, bitmaps, counters, each near
+        // its source), the group's word, then the answer.
+        self.rv_state.d.next = self.reg_value.val();
+        self.rv_map.d.next = self.map_value.val();
+        self.rv_counter.d.next = self.counter_value.val();
+        self.rvalue.d.next = self.rv_state.q.val();
+        if (self.raddr.q.val() >= 0x28) & (self.raddr.q.val() < 0x38) {
+            self.rvalue.d.next = self.rv_map.q.val();
+        }
+        if self.raddr.q.val() >= 0x40 {
+            self.rvalue.d.next = self.rv_counter.q.val();
+        }
         self.rpending.d.next = false;
         self.rpending2.d.next = self.rpending.q.val();
-        self.rvalue.d.next = self.reg_value.val();
-        if self.rpending2.q.val() {
+        self.rpending3.d.next = self.rpending2.q.val();
+        if self.rpending3.q.val() {
             self.rdata_r.d.next = self.rvalue.q.val();
             self.rvalid_r.d.next = true;
             if self.raddr.q.val() == 0x10 {
@@ -583,6 +573,7 @@ impl Logic for ControlPort {
             self.rvalid_r.d.next = false;
             self.rpending.d.next = false;
             self.rpending2.d.next = false;
+            self.rpending3.d.next = false;
             self.slow_wait.d.next = false;
             self.w_go.d.next = false;
         }
