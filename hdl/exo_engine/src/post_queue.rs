@@ -36,9 +36,10 @@
 //!
 //! # Timing
 //!
-//! A post whose `last` byte moves at clock edge `t` is counted in `posts_accepted` after `t`
-//! and becomes visible (`head_valid`, `depth`) after edge `t + 1`: its descriptor is written at
-//! `t` and the descriptor RAM's registered read returns it one edge later. `commit` sampled at
+//! A post whose `last` byte moves at clock edge `t` is counted in `posts_accepted` (or
+//! `posts_rejected`) and becomes visible (`head_valid`, `depth`) after edge `t + 1`: its
+//! descriptor is written at `t` and the descriptor RAM's registered read returns it one edge
+//! later. `commit` sampled at
 //! edge `t` pops the head after `t` (the next descriptor is read through the forwarded address,
 //! so `head_len` is right in the same cycle). A post's bytes reach the byte count after edge
 //! `t + 2`, and a pop's after the edge that follows it; `ready` (for a new post) stays low
@@ -116,8 +117,14 @@ pub struct PostQueue {
     // The descriptor FIFO: write and read slots, visible messages, one being published.
     slot_wr: DFF<Bits<SLOT_BITS>>,
     slot_rd: DFF<Bits<SLOT_BITS>>,
+    /// `slot_rd + 1` and `visible != 0`, kept as registers: a pop's path to the descriptor
+    /// RAM's address starts at flip-flops.
+    slot_rd_p1: DFFWithInit<Bits<SLOT_BITS>>,
+    nonempty: DFF<Bit>,
     visible: DFF<Bits<DEPTH_BITS>>,
     publishing: DFF<Bit>,
+    /// A post was rejected at the last edge.
+    rejecting: DFF<Bit>,
     accepted: DFF<Bits<32>>,
     rejected: DFF<Bits<32>>,
     // Combinational helpers (named so that Verilog truncates where the simulation does).
@@ -185,8 +192,11 @@ impl PostQueue {
             room_r: Default::default(),
             slot_wr: Default::default(),
             slot_rd: Default::default(),
+            slot_rd_p1: DFFWithInit::new(1.into()),
+            nonempty: Default::default(),
             visible: Default::default(),
             publishing: Default::default(),
+            rejecting: Default::default(),
             accepted: Default::default(),
             rejected: Default::default(),
             moves: Default::default(),
@@ -218,7 +228,8 @@ impl Logic for PostQueue {
     fn update(&mut self) {
         dff_setup!(
             self, clock, state, declared, got, bad, head_start, tail, used, pub_len, delta,
-            counting, room_r, slot_wr, slot_rd, visible, publishing, accepted, rejected
+            counting, room_r, slot_wr, slot_rd, slot_rd_p1, nonempty, visible, publishing,
+            rejecting, accepted, rejected
         );
         self.payload.write_clock.next = self.clock.val();
         self.payload.read_clock.next = self.clock.val();
@@ -304,13 +315,14 @@ impl Logic for PostQueue {
 
         // The head: lengths are read through the slot the head will be after this edge, so
         // that a pop shows the next head's length in the next cycle.
-        self.head_valid.next = self.visible.q.val() != 0;
+        self.head_valid.next = self.nonempty.q.val();
         self.head_len.next = self.lengths.read_data.val();
         self.pop.next = self.commit.val() & self.head_valid.val();
         self.lengths.read_address.next = self.slot_rd.q.val();
         if self.pop.val() {
-            self.lengths.read_address.next = self.slot_rd.q.val() + 1;
-            self.slot_rd.d.next = self.slot_rd.q.val() + 1;
+            self.lengths.read_address.next = self.slot_rd_p1.q.val();
+            self.slot_rd.d.next = self.slot_rd_p1.q.val();
+            self.slot_rd_p1.d.next = self.slot_rd_p1.q.val() + 1;
             self.head_start.d.next = self.head_start.q.val()
                 + bit_cast::<QUEUE_ADDR_BITS, LEN_BITS>(self.head_len.val());
         }
@@ -325,9 +337,13 @@ impl Logic for PostQueue {
             self.slot_wr.d.next = self.slot_wr.q.val() + 1;
             self.tail.d.next =
                 self.tail.q.val() + bit_cast::<QUEUE_ADDR_BITS, LEN_BITS>(self.accept_len.val());
+        }
+        // The counters count registered decisions (their adders are not behind the parser).
+        self.rejecting.d.next = self.reject.val();
+        if self.publishing.q.val() {
             self.accepted.d.next = self.accepted.q.val() + 1;
         }
-        if self.reject.val() {
+        if self.rejecting.q.val() {
             self.rejected.d.next = self.rejected.q.val() + 1;
         }
 
@@ -345,9 +361,11 @@ impl Logic for PostQueue {
         self.used.d.next = self.used.q.val() + self.delta.q.val();
         if self.publishing.q.val() & !self.pop.val() {
             self.visible.d.next = self.visible.q.val() + 1;
+            self.nonempty.d.next = true;
         }
         if !self.publishing.q.val() & self.pop.val() {
             self.visible.d.next = self.visible.q.val() - 1;
+            self.nonempty.d.next = self.visible.q.val() != 1;
         }
 
         // The read link and the status.
@@ -370,8 +388,11 @@ impl Logic for PostQueue {
             self.room_r.d.next = false;
             self.slot_wr.d.next = 0.into();
             self.slot_rd.d.next = 0.into();
+            self.slot_rd_p1.d.next = 1.into();
+            self.nonempty.d.next = false;
             self.visible.d.next = 0.into();
             self.publishing.d.next = false;
+            self.rejecting.d.next = false;
             self.accepted.d.next = 0.into();
             self.rejected.d.next = 0.into();
             self.lengths.write_enable.next = false;

@@ -142,6 +142,7 @@ struct Reference {
     /// Messages the hardware shows (a new one appears one edge after its post ends).
     visible: usize,
     publishing: bool,
+    rejecting: bool,
     /// The hardware's byte count lags the messages: a published message's bytes go into
     /// `delta` at the edge after its post, and `delta` into `counted` at the next
     /// (`counting` meanwhile); a pop's bytes leave through `delta` the same way.
@@ -163,6 +164,7 @@ impl Reference {
             messages: VecDeque::new(),
             visible: 0,
             publishing: false,
+            rejecting: false,
             counted: 0,
             delta: 0,
             counting: false,
@@ -219,16 +221,20 @@ impl Reference {
             self.messages.pop_front();
             self.visible -= 1;
         }
+        // The counters count a post at the edge after its end.
         if std::mem::take(&mut self.publishing) {
             self.visible += 1;
+            self.accepted += 1;
+        }
+        if std::mem::take(&mut self.rejecting) {
+            self.rejected += 1;
         }
         match ended {
             Some(Some(payload)) => {
                 self.messages.push_back(payload);
                 self.publishing = true;
-                self.accepted += 1;
             }
-            Some(None) => self.rejected += 1,
+            Some(None) => self.rejecting = true,
             None => {}
         }
     }
