@@ -11,4 +11,5 @@ pub use exo_proto::rng;
 pub mod safety;
 pub mod scenario;
 pub mod swarm;
+pub mod view;
 pub mod workload;

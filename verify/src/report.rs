@@ -2,7 +2,8 @@
 
 use crate::net::{NetConfig, PS_PER_NS};
 use crate::progress::ProgressViolation;
-use crate::rack::{FrameStats, Mode, Rack};
+use crate::rack::{FrameStats, Mode};
+use crate::view::RackView;
 use crate::safety::SafetyViolation;
 use exo_proto::model::{AnomalyKind, RejectReason};
 use exo_proto::wire::MIN_FRAME_LEN;
@@ -99,7 +100,7 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(rack: &Rack, payload_bytes: usize, end: RunEnd) -> Report {
+    pub fn new<R: RackView + ?Sized>(rack: &R, payload_bytes: usize, end: RunEnd) -> Report {
         let cfg = rack.config();
         let sim_time_ns = rack.now() / PS_PER_NS;
         let latencies = rack
