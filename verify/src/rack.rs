@@ -979,7 +979,8 @@ pub struct RecoveryFigures {
     pub recovery_ns: Vec<u64>,
 }
 
-fn add_counters(total: &mut Counters, c: &Counters) {
+/// Adds one host's counters to a total (a host retired by a crash keeps counting in the totals).
+pub fn add_counters(total: &mut Counters, c: &Counters) {
     total.accepted += c.accepted;
     total.transmitted += c.transmitted;
     total.claims += c.claims;
