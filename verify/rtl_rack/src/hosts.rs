@@ -156,7 +156,7 @@ impl RtlRack {
     fn trace_output(&self, i: usize, out: &Output) {
         let what = match out {
             Output::Agreed { .. } | Output::Accepted { .. } => return,
-            Output::Transmit(t) => format!("sends seq {} ({:?})", t.seq, t.cause),
+            Output::Transmit(t) => format!("sends seq {} ({:?}, post {:?})", t.seq, t.cause, t.post),
             Output::Oob { to, msg } => format!("oob {:?} -> {to:?}", msg.name()),
             other => format!("{other:?}"),
         };
@@ -280,7 +280,8 @@ impl RtlRack {
             for (post, g) in starts {
                 let msg = post.and_then(|p| self.posts[i].get(&p).copied());
                 if let Some(msg) = msg {
-                    self.msgs[msg].first_byte.get_or_insert(g * crate::rack::CYCLE_PS);
+                    let at = self.time_of(g);
+                    self.msgs[msg].first_byte.get_or_insert(at);
                 }
             }
         }

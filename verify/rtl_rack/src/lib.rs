@@ -21,6 +21,7 @@ mod net;
 mod pins;
 pub mod rack;
 pub mod racks;
+pub mod run;
 pub mod top;
 mod tracker;
 

@@ -77,6 +77,11 @@ pub enum Edge {
 }
 
 impl Link {
+    /// True while a frame is passing.
+    pub fn sending(&self) -> bool {
+        self.index > 0
+    }
+
     /// The byte the receiving MAC sees this cycle.
     pub fn output(&self) -> Gmii {
         self.out

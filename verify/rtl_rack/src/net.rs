@@ -2,10 +2,41 @@
 //! fate under the fault state (drawn from the rack's seeded generator, in host order, when
 //! the frame's first byte arrives), and the frame counts.
 
-use crate::links::{corruption, Edge, Fate, Gmii, Link, SOURCE_END};
+use crate::links::{corruption, Edge, Fate, Gmii, Link, DATA_START, SOURCE_END};
 use crate::rack::RtlRack;
-use exo_proto::wire::host_mac;
+use exo_proto::fcs::append_fcs;
+use exo_proto::wire::{host_mac, Frame};
 use exo_proto::HostId;
+
+/// A forged frame on a host's uplink (a test of the accept rule, see [`RtlRack::forge_after`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Forge {
+    #[default]
+    Idle,
+    /// Waiting for the host's next frame to end.
+    Armed,
+    /// Sending these GMII bytes, after `gap` idle cycles.
+    Sending { gmii: Vec<u8>, pos: usize, gap: u32 },
+}
+
+/// The frame a host would have to send right after `sent` to claim the next position with
+/// itself still in the history: the same sender, seq + 1, the history every host holds after
+/// accepting `sent` — which contains the sender, so every correct engine refuses it.
+fn forged_after(sent: &Frame, h: usize) -> Option<Vec<u8>> {
+    let mut history = vec![sent.sender];
+    history.extend(sent.history.iter().copied());
+    history.truncate(h);
+    let forged = Frame {
+        seq: sent.seq + 1,
+        history,
+        payload: Vec::new(),
+        ..sent.clone()
+    };
+    let mut gmii = vec![0x55; 7];
+    gmii.push(0xd5);
+    gmii.extend(append_fcs(&forged.encode().ok()?));
+    Some(gmii)
+}
 
 impl RtlRack {
     /// Samples every link's sending MAC and puts this cycle's bytes on the wires.
@@ -22,8 +53,51 @@ impl RtlRack {
         self.spec.hosts
     }
 
-    fn carry_up(&mut self, i: usize, g: Gmii) {
+    /// After host `id`'s next frame, a forged frame follows on its uplink: `id` claiming the
+    /// next position with itself in the history (see `forged_after`). A correct engine rejects
+    /// it (`sender-in-history`); an engine built without that check accepts it, and the
+    /// comparison with its model must say so.
+    pub fn forge_after(&mut self, id: HostId) {
+        if let Some(f) = self.forge.get_mut(id.index()) {
+            *f = Forge::Armed;
+        }
+    }
+
+    /// The byte on host `i`'s uplink: its MAC's, or a forged frame's.
+    fn uplink_byte(&mut self, i: usize, mac: Gmii, ended: Option<&[u8]>) -> Gmii {
+        if let (Forge::Armed, Some(sent)) = (&self.forge[i], ended) {
+            let h = self.cfg.cluster.h();
+            let body = sent.get(DATA_START..sent.len().saturating_sub(4));
+            let frame = body.and_then(|b| Frame::decode(b).ok());
+            self.forge[i] = match frame.and_then(|f| forged_after(&f, h)) {
+                Some(gmii) => Forge::Sending { gmii, pos: 0, gap: 12 },
+                None => Forge::Armed,
+            };
+        }
+        let Forge::Sending { gmii, pos, gap } = &mut self.forge[i] else {
+            return mac;
+        };
+        if mac.en {
+            // The host sends again: the forgery gives way (and is dropped).
+            self.forge[i] = Forge::Idle;
+            return mac;
+        }
+        if *gap > 0 {
+            *gap -= 1;
+            return mac;
+        }
+        let byte = Gmii { data: gmii[*pos], en: true, er: false };
+        *pos += 1;
+        if *pos == gmii.len() {
+            self.forge[i] = Forge::Idle;
+        }
+        byte
+    }
+
+    fn carry_up(&mut self, i: usize, mac: Gmii) {
         let mut link = std::mem::take(&mut self.core.borrow_mut().up[i]);
+        let ended = (!mac.en && link.sending()).then(|| link.bytes.clone());
+        let g = self.uplink_byte(i, mac, ended.as_deref());
         match link.sample(g) {
             Edge::Start => {
                 self.stats.sent += 1;

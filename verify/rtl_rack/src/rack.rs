@@ -52,8 +52,9 @@ pub struct RtlOptions {
 #[derive(Debug, Clone)]
 pub struct Mismatch {
     pub seed: u64,
-    /// Global rack cycle.
+    /// Global rack cycle (counted from power-up) and simulated time.
     pub cycle: u64,
+    pub time_ns: u64,
     pub diff: Diff,
     /// The engine's protocol state (probes) and the model's, at the stop.
     pub rtl_state: Snapshot,
@@ -66,10 +67,10 @@ impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "RTL/model mismatch, seed {}, rack cycle {} ({} ns):\n{}",
+            "RTL/model mismatch, seed {}, rack cycle {} (at {} ns):\n{}",
             self.seed,
             self.cycle,
-            self.cycle * CYCLE_NS,
+            self.time_ns,
             self.diff
         )?;
         writeln!(f, "  RTL state:   {:?}", self.rtl_state)?;
@@ -118,30 +119,33 @@ pub struct RtlRack {
     pub(crate) stats: FrameStats,
     pub(crate) tracker: Tracker,
     pub(crate) stage: Stage,
+    /// The global cycle that is time zero: the first cycle of a cold boot, or the cycle after
+    /// the staged start loaded the boot epoch (posting before it takes no simulated time).
+    origin: Option<u64>,
     mismatch: Option<Mismatch>,
     wall: Duration,
     /// Rack cycles between consecutive accepted frames at the first live host.
     pub(crate) hops: Vec<u64>,
     pub(crate) last_accept: Option<(u64, u64)>,
     pub(crate) trace_log: bool,
+    pub(crate) forge: Vec<crate::net::Forge>,
 }
 
 impl RtlRack {
     /// A rack for `cfg` (epoch mode, the engines' own rules, a token timeout the engine can
     /// count), on the Verilated rack built for its size.
-    pub fn new(mut cfg: RackConfig, opts: RtlOptions) -> Result<RtlRack, String> {
+    pub fn new(cfg: RackConfig, opts: RtlOptions) -> Result<RtlRack, String> {
         let n = cfg.cluster.n;
         let spec = *RACKS
             .iter()
             .find(|r| r.hosts == n && r.broken.is_none())
             .ok_or_else(|| unsupported_size(n))?;
-        rtl_network(&mut cfg);
-        check_config(&cfg)?;
         RtlRack::on(cfg, spec, opts)
     }
 
     /// A rack on a given Verilated build (the deliberately broken one, say).
-    pub fn on(cfg: RackConfig, spec: RackSpec, opts: RtlOptions) -> Result<RtlRack, String> {
+    pub fn on(mut cfg: RackConfig, spec: RackSpec, opts: RtlOptions) -> Result<RtlRack, String> {
+        rtl_network(&mut cfg);
         check_config(&cfg)?;
         let n = spec.hosts;
         if cfg.cluster.n != n {
@@ -176,11 +180,13 @@ impl RtlRack {
             stats: FrameStats::default(),
             tracker: Tracker::default(),
             stage: Stage::NotStarted,
+            origin: None,
             mismatch: None,
             wall: Duration::ZERO,
             hops: Vec::new(),
             last_accept: None,
             trace_log: std::env::var_os("EXO_TRACE").is_some_and(|v| v == "1"),
+            forge: vec![Default::default(); n],
             core,
             cfg,
             spec,
@@ -214,6 +220,24 @@ impl RtlRack {
         self.nodes.get(id.index())?.as_ref()
     }
 
+    /// True once the rack is whole again: every live host's software is in normal operation
+    /// in the same epoch, every message has left its host, and every live host has agreed
+    /// every message agreed anywhere. (A message its own host accepted in a minority, and an
+    /// epoch change then dropped, is neither agreed nor lost: the golden model settles a post
+    /// when its host accepts its own frame.)
+    pub fn converged(&self) -> bool {
+        let live: Vec<&Node<RtlEngine>> = self.nodes.iter().flatten().collect();
+        let one_epoch = live.windows(2).all(|w| w[0].host().epoch() == w[1].host().epoch());
+        let idle = self.backlog.iter().all(VecDeque::is_empty)
+            && self.streaming.iter().all(Option::is_none)
+            && live.iter().all(|n| n.host().pending_posts() == 0);
+        let last = self.msgs.iter().filter_map(|m| m.position).max();
+        let caught_up = live
+            .iter()
+            .all(|n| last.is_none_or(|p| n.host().log().agreed() > p));
+        live.iter().all(|n| n.is_normal()) && one_epoch && idle && caught_up
+    }
+
     /// Requires progress only from `t` on (the liveness phase after a fault period).
     pub fn enforce_progress_from(&mut self, t: Picos) {
         self.progress.enforce_from(t);
@@ -231,7 +255,7 @@ impl RtlRack {
     }
 
     pub fn now_ns(&self) -> u64 {
-        self.cycles() * CYCLE_NS
+        self.now_ps() / PS_PER_NS
     }
 
     /// The token timeout of `id` in engine cycles.
@@ -328,15 +352,29 @@ impl RtlRack {
         }
     }
 
+    /// Simulated time: rack cycles since time zero.
     pub(crate) fn now_ps(&self) -> Picos {
-        self.cycles() * CYCLE_PS
+        self.time_of(self.cycles())
+    }
+
+    /// The simulated time of global cycle `g`.
+    pub(crate) fn time_of(&self, g: u64) -> Picos {
+        self.origin.map_or(0, |o| g.saturating_sub(o) * CYCLE_PS)
+    }
+
+    /// Before time zero: the actions due at zero, the boot, and with the staged start the
+    /// posting of the waiting messages and the load of the boot epoch.
+    fn set_up(&mut self) {
+        self.apply_due_actions();
+        self.start();
+        while self.stage == Stage::Preloading && self.mismatch.is_none() {
+            self.cycle();
+        }
+        self.origin = Some(self.cycles());
     }
 
     /// One global cycle of the whole rack.
     fn cycle(&mut self) {
-        if self.stage == Stage::NotStarted {
-            self.start();
-        }
         self.apply_due_actions();
         let seen = self.core.borrow_mut().begin_cycle();
         self.carry_links();
@@ -377,6 +415,7 @@ impl RtlRack {
         self.mismatch = Some(Mismatch {
             seed: self.cfg.seed,
             cycle,
+            time_ns: self.now_ns(),
             diff,
             rtl_state,
             model_state,
@@ -411,7 +450,11 @@ impl RtlRack {
             return false;
         }
         let t0 = Instant::now();
-        self.cycle();
+        if self.stage == Stage::NotStarted {
+            self.set_up();
+        } else {
+            self.cycle();
+        }
         self.wall += t0.elapsed();
         self.mismatch.is_none()
     }
@@ -561,14 +604,15 @@ impl RackView for RtlRack {
 }
 
 impl RackDriver for RtlRack {
+    /// The next cycle: cycle g happens at g × 8 ns (the actions due by then first).
     fn next_event_time(&self) -> Option<Picos> {
-        (self.mismatch.is_none()).then(|| self.now_ps() + CYCLE_PS)
+        self.mismatch.is_none().then(|| self.now_ps())
     }
     fn step(&mut self) -> bool {
         self.step_once()
     }
     fn run_until(&mut self, t: Picos) {
-        while self.now_ps() < t && self.step_once() {}
+        while self.now_ps() <= t && self.step_once() {}
     }
     fn schedule(&mut self, at: Picos, action: Action) {
         self.push_action(at.max(self.now_ps()), action);
