@@ -496,12 +496,12 @@ fn unsupported_size(n: usize) -> String {
 
 /// The rack model's network settings that describe the RTL rack: 1 GbE, one cycle of wire
 /// each way, a store-and-forward fabric (a frame is received whole, then sent: its latency
-/// includes one serialization of the longest frame), the engine's five-cycle turnaround.
+/// includes one serialization of the longest frame), the engine's six-cycle turnaround (measured).
 fn rtl_network(cfg: &mut RackConfig) {
     let net = &mut cfg.net;
     net.link_mbps = 1_000;
     net.wire_latency_ns = CYCLE_NS;
-    net.turnaround_ns = 5 * CYCLE_NS;
+    net.turnaround_ns = 6 * CYCLE_NS;
     net.fabric_latency_ns = net.serialization(MAX_FRAME_LEN) / PS_PER_NS + 12 * CYCLE_NS;
 }
 

@@ -220,16 +220,20 @@ fn drive_seed(rack: &mut RtlRack, plan: &Plan, seed: u64) -> bool {
 
 /// A workload run (`exo sim --rtl`): `messages` messages of `payload` bytes submitted at time
 /// zero, round-robin, until they are agreed everywhere, the rack stalls, or time runs out.
+/// `setup` may apply faults before the first cycle.
 pub fn workload_run(
     cfg: RackConfig,
     messages: usize,
     payload: usize,
     limits: Limits,
     on_progress: &mut dyn FnMut(usize),
+    setup: &mut dyn FnMut(&mut RtlRack),
 ) -> Result<(RtlRack, RunEnd, Option<Mismatch>), String> {
     let cell = std::cell::RefCell::new(on_progress);
+    let setup = std::cell::RefCell::new(setup);
     let ((rack, end), m) = with_waveform("sim", RtlOptions::default(), |opts| {
         let mut rack = RtlRack::new(cfg.clone(), opts)?;
+        (setup.borrow_mut())(&mut rack);
         workload::submit_all(&mut rack, messages, payload);
         let end = workload::run(&mut rack, limits, &mut |a| (cell.borrow_mut())(a));
         let m = rack.take_mismatch();

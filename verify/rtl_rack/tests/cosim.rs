@@ -186,8 +186,9 @@ fn agreed_logs_equal_the_rack_simulators() {
         max_time: 1_000_000_000_000,
         stall: 100_000_000_000,
     };
-    let (rtl, _, m) = run::workload_run(RackConfig::new(5, 3), 300, 12, limits, &mut |_| {})
-        .expect("RTL run");
+    let (rtl, _, m) =
+        run::workload_run(RackConfig::new(5, 3), 300, 12, limits, &mut |_| {}, &mut |_| {})
+            .expect("RTL run");
     assert!(m.is_none(), "{}", m.map(|m| m.to_string()).unwrap_or_default());
     let mut model = Rack::new(RackConfig::new(5, 3)).expect("model rack");
     workload::submit_all(&mut model, 300, 12);
