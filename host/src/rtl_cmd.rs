@@ -135,7 +135,10 @@ fn swarm(args: &SimArgs, seed: u64) -> ExitCode {
         .iter()
         .find(|r| r.hosts == args.nodes() && r.broken.is_none())
     else {
-        return fail(format!("--nodes {}: no Verilated rack of that size", args.nodes()));
+        return fail(format!(
+            "--nodes {}: no Verilated rack of that size",
+            args.nodes()
+        ));
     };
     eprintln!("seed: {seed}");
     match run::sweep_seed(seed, spec) {

@@ -3,10 +3,10 @@
 use clap::Args;
 use exo_proto::model::{ClusterConfig, Rules};
 use exo_proto::HostId;
+use exo_rtl_rack::run::RtlFigures;
 use exo_verify::faults::{LinkDir, NetFault};
 use exo_verify::net::PS_PER_NS;
 use exo_verify::rack::{Action, Mode, Rack, RackConfig};
-use exo_rtl_rack::run::RtlFigures;
 use exo_verify::report::Report;
 use exo_verify::scenario::{Outcome, Scenario};
 use exo_verify::view::RackView;
@@ -386,7 +386,8 @@ struct ScenarioJson<'a> {
 
 /// Reads and parses a scenario file, with the mode and rules of the command line applied.
 pub(crate) fn load_scenario(args: &SimArgs, path: &Path, seed: u64) -> Result<Scenario, ExitCode> {
-    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("{}: {e}", path.display())))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| fail(format!("{}: {e}", path.display())))?;
     let mut scenario =
         exo_verify::scenario::parse(&path.display().to_string(), &text).map_err(fail)?;
     match scenario.seed {

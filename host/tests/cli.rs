@@ -853,19 +853,41 @@ fn wire_prints_the_frame_table() {
 #[test]
 fn rtl_workload_json_figures() {
     let args = [
-        "sim", "--rtl", "--nodes", "3", "--messages", "60", "--payload", "20", "--seed", "2",
+        "sim",
+        "--rtl",
+        "--nodes",
+        "3",
+        "--messages",
+        "60",
+        "--payload",
+        "20",
+        "--seed",
+        "2",
         "--json",
     ];
     let (json, out) = run_json(&args, 0);
     let rtl = &json["rtl"];
-    assert_eq!(u64_at(&json, "messages_agreed"), 60, "{}", describe(&args, &out));
-    assert_eq!(u64_at(&json, "safety_violations"), 0);
-    assert_eq!(rtl["mismatches"].as_u64(), Some(0), "{}", describe(&args, &out));
+    assert_eq!(
+        u64_at(&json, "/messages_agreed"),
+        60,
+        "{}",
+        describe(&args, &out)
+    );
+    assert_eq!(u64_at(&json, "/safety_violations"), 0);
+    assert_eq!(
+        rtl["mismatches"].as_u64(),
+        Some(0),
+        "{}",
+        describe(&args, &out)
+    );
     assert_eq!(rtl["rack"].as_str(), Some("n3"));
     assert!(rtl["cycles"].as_u64().unwrap_or(0) > 1_000);
     assert!(rtl["cycles_per_sec"].as_f64().unwrap_or(0.0) > 0.0);
     assert_eq!(rtl["turnaround_cycles"]["p50"].as_u64(), Some(6), "{rtl}");
-    assert!(rtl["hop_cycles"]["p50"].as_u64().unwrap_or(0) > 100, "{rtl}");
+    assert!(
+        rtl["hop_cycles"]["p50"].as_u64().unwrap_or(0) > 100,
+        "{rtl}"
+    );
 }
 
 /// With every payload posted before the start and no faults, the logs the RTL rack agrees
@@ -892,7 +914,12 @@ fn rtl_logs_equal_the_model_logs() {
 fn rtl_runs_the_slides_walkthrough() {
     let args = ["sim", "--rtl", "--scenario", NORMAL_CASE, "--json"];
     let (json, out) = run_json(&args, 0);
-    assert_eq!(u64_at(&json, "expectations_failed"), 0, "{}", describe(&args, &out));
+    assert_eq!(
+        u64_at(&json, "/expectations_failed"),
+        0,
+        "{}",
+        describe(&args, &out)
+    );
     assert_eq!(json["rtl"]["mismatches"].as_u64(), Some(0));
 }
 
@@ -903,7 +930,10 @@ fn rtl_refuses_what_the_engine_cannot_run() {
         (&["--mode", "slides"], "epoch protocol only"),
         (&["--disable", "transmit-lock"], "fixed when it is built"),
         (&["--wire-ns", "20"], "--wire-ns"),
-        (&["--token-timeout-ns", "50001"], "whole number of 8 ns cycles"),
+        (
+            &["--token-timeout-ns", "50001"],
+            "whole number of 8 ns cycles",
+        ),
         (&["--scenario", PARTITION], "epoch protocol only"),
     ];
     for (extra, want) in cases {

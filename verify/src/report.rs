@@ -3,8 +3,8 @@
 use crate::net::{NetConfig, PS_PER_NS};
 use crate::progress::ProgressViolation;
 use crate::rack::{FrameStats, Mode};
-use crate::view::RackView;
 use crate::safety::SafetyViolation;
+use crate::view::RackView;
 use exo_proto::model::{AnomalyKind, RejectReason};
 use exo_proto::wire::MIN_FRAME_LEN;
 use exo_proto::HostId;

@@ -11,8 +11,8 @@
 use crate::faults::{LinkDir, NetFault};
 use crate::net::{NetConfig, Picos, PS_PER_NS};
 use crate::rack::{Action, Mode, Rack, RackConfig};
-use crate::view::{RackDriver, RackView};
 use crate::report::{Report, RunEnd};
+use crate::view::{RackDriver, RackView};
 use crate::workload;
 use exo_proto::model::{ClusterConfig, Host, RejectReason, Rules};
 use exo_proto::HostId;

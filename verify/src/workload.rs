@@ -1,8 +1,8 @@
 //! Running a rack with a message workload until it settles, stalls or runs out of time.
 
 use crate::net::Picos;
-use crate::view::RackDriver;
 use crate::report::RunEnd;
+use crate::view::RackDriver;
 use exo_proto::HostId;
 
 /// The payload of message `k`: its number, big-endian, repeated to `len` bytes. Deterministic,

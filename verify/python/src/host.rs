@@ -74,7 +74,11 @@ impl Host {
     }
 
     /// The token timer, when `next_deadline` has come.
-    fn handle_timeout<'py>(&mut self, py: Python<'py>, now: u64) -> PyResult<Vec<Bound<'py, PyTuple>>> {
+    fn handle_timeout<'py>(
+        &mut self,
+        py: Python<'py>,
+        now: u64,
+    ) -> PyResult<Vec<Bound<'py, PyTuple>>> {
         outputs(py, &self.host.handle_timeout(now))
     }
 

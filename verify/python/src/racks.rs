@@ -40,7 +40,9 @@ fn dir(name: &str) -> PyResult<LinkDir> {
         "up" => Ok(LinkDir::Up),
         "down" => Ok(LinkDir::Down),
         "both" => Ok(LinkDir::Both),
-        other => Err(err(format!("dir {other:?}: use \"up\", \"down\" or \"both\""))),
+        other => Err(err(format!(
+            "dir {other:?}: use \"up\", \"down\" or \"both\""
+        ))),
     }
 }
 
@@ -85,7 +87,11 @@ fn agreed_log<'py>(
     }))
 }
 
-fn state<'py>(py: Python<'py>, rack: &dyn RackView, id: u8) -> PyResult<Option<Bound<'py, PyDict>>> {
+fn state<'py>(
+    py: Python<'py>,
+    rack: &dyn RackView,
+    id: u8,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
     let hid = host_id(rack, id)?;
     let Some(h) = rack.host(hid) else {
         return Ok(None);
@@ -97,7 +103,10 @@ fn state<'py>(py: Python<'py>, rack: &dyn RackView, id: u8) -> PyResult<Option<B
     d.set_item("seq", h.seq())?;
     d.set_item("agreed", h.log().agreed())?;
     d.set_item("turn", h.turn().0)?;
-    d.set_item("history", PyList::new(py, h.history().to_vec().iter().map(|x| x.0))?)?;
+    d.set_item(
+        "history",
+        PyList::new(py, h.history().to_vec().iter().map(|x| x.0))?,
+    )?;
     Ok(Some(d))
 }
 

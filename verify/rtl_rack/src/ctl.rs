@@ -27,7 +27,11 @@ impl RtlEngine {
             let lane = &mut core.lanes[self.i];
             lane.expect(&self.mirror, &out, Some(verdict));
             let at = lane.e + SETTLE;
-            lane.check_state_at(at, Snapshot::of(&self.mirror), "state after a replay".into());
+            lane.check_state_at(
+                at,
+                Snapshot::of(&self.mirror),
+                "state after a replay".into(),
+            );
             self.replayed = Some(out);
         }
         if seen.dropped.is_some() {
@@ -187,7 +191,11 @@ impl RtlEngine {
             ("status".to_string(), u64::from(code)),
             (
                 "halt kind".into(),
-                if code == 2 { u64::from(status >> 2 & 7) } else { 0 },
+                if code == 2 {
+                    u64::from(status >> 2 & 7)
+                } else {
+                    0
+                },
             ),
             ("epoch".into(), u64::from(self.ctl_read(reg::EPOCH))),
             ("seq".into(), self.ctl_read64(reg::SEQ_LO)),
@@ -218,7 +226,12 @@ const MODEL_COUNTERS: usize = 21;
 /// The same registers from the golden model.
 fn registers_of(host: &exo_proto::model::Host) -> Vec<(String, u64)> {
     let s = Snapshot::of(host);
-    let history: Vec<u64> = host.history().to_vec().iter().map(|h| u64::from(h.0)).collect();
+    let history: Vec<u64> = host
+        .history()
+        .to_vec()
+        .iter()
+        .map(|h| u64::from(h.0))
+        .collect();
     let mut regs = vec![
         ("status".to_string(), s.status),
         ("halt kind".into(), s.halt_kind.unwrap_or(0)),

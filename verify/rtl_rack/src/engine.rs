@@ -74,7 +74,11 @@ impl RtlEngine {
         let lane = &mut core.lanes[self.i];
         lane.expect(&self.mirror, &out, Some(verdict));
         let at = lane.e + SETTLE;
-        lane.check_state_at(at, Snapshot::of(&self.mirror), "state after a verdict".into());
+        lane.check_state_at(
+            at,
+            Snapshot::of(&self.mirror),
+            "state after a verdict".into(),
+        );
         out
     }
 
@@ -178,7 +182,10 @@ impl RtlEngine {
         self.ctl_write(reg::STAGE_EPOCH, load.epoch);
         self.ctl_write(reg::STAGE_SEQ_LO, seq as u32);
         self.ctl_write(reg::STAGE_SEQ_HI, (seq >> 32) as u32);
-        self.ctl_write(reg::STAGE_HOLDER, u32::from(load.first.0) | u32::from(ours) << 8);
+        self.ctl_write(
+            reg::STAGE_HOLDER,
+            u32::from(load.first.0) | u32::from(ours) << 8,
+        );
         let at = self.command(op::LOAD_EPOCH) + 3;
         self.step_to(at);
         let out = self.mirror.install(self.now(), load);

@@ -9,8 +9,8 @@
 use crate::core::PostStream;
 use crate::engine::RtlEngine;
 use crate::lane::{RxFrame, Seen, Verdict};
-use crate::racks::MAX_POSTED;
 use crate::rack::{RtlRack, Stage};
+use crate::racks::MAX_POSTED;
 use exo_engine::host_if::encode_post;
 use exo_proto::model::{Dest, Node, Oob, Output};
 use exo_proto::{HostId, Nanos};
@@ -60,7 +60,8 @@ impl RtlRack {
         node.engine_mut().thaw();
         self.carry_out(i, out);
         if let Some(node) = self.nodes[i].as_ref() {
-            self.safety.observe(self.now_ns(), HostId(i as u8), node.host());
+            self.safety
+                .observe(self.now_ns(), HostId(i as u8), node.host());
         }
     }
 
@@ -156,7 +157,9 @@ impl RtlRack {
     fn trace_output(&self, i: usize, out: &Output) {
         let what = match out {
             Output::Agreed { .. } | Output::Accepted { .. } => return,
-            Output::Transmit(t) => format!("sends seq {} ({:?}, post {:?})", t.seq, t.cause, t.post),
+            Output::Transmit(t) => {
+                format!("sends seq {} ({:?}, post {:?})", t.seq, t.cause, t.post)
+            }
             Output::Oob { to, msg } => format!("oob {:?} -> {to:?}", msg.name()),
             other => format!("{other:?}"),
         };

@@ -273,10 +273,7 @@ impl Lane {
     /// One beat of our transmit stream moved to the MAC in global cycle `g`.
     pub fn tx_beat(&mut self, data: u8, last: bool, g: u64) {
         if self.tx_buf.is_empty() {
-            let post = self
-                .expected_tx
-                .get(self.tx_announced)
-                .and_then(|t| t.post);
+            let post = self.expected_tx.get(self.tx_announced).and_then(|t| t.post);
             self.tx_announced += 1;
             self.tx_starts.push((post, g));
         }
@@ -397,13 +394,24 @@ impl Lane {
         let since = *self.unmatched_since.get_or_insert(self.e);
         let waited = self.e - since;
         if extra && waited > UNEXPECTED_GRACE {
-            let seen = format!("{:?} {:?}", self.seen_records, self.seen_tx.iter().map(|f| hex(f)).collect::<Vec<_>>());
-            self.fail("the engine produced what the model did not", "nothing".into(), seen);
+            let seen = format!(
+                "{:?} {:?}",
+                self.seen_records,
+                self.seen_tx.iter().map(|f| hex(f)).collect::<Vec<_>>()
+            );
+            self.fail(
+                "the engine produced what the model did not",
+                "nothing".into(),
+                seen,
+            );
         } else if missing && waited > MISSING_GRACE {
             let want = format!(
                 "{:?} {:?}",
                 self.expected_records,
-                self.expected_tx.iter().map(|t| hex(&t.frame)).collect::<Vec<_>>()
+                self.expected_tx
+                    .iter()
+                    .map(|t| hex(&t.frame))
+                    .collect::<Vec<_>>()
             );
             self.fail("the engine never produced", want, "nothing".into());
         }

@@ -70,7 +70,11 @@ impl RtlRack {
             let body = sent.get(DATA_START..sent.len().saturating_sub(4));
             let frame = body.and_then(|b| Frame::decode(b).ok());
             self.forge[i] = match frame.and_then(|f| forged_after(&f, h)) {
-                Some(gmii) => Forge::Sending { gmii, pos: 0, gap: 12 },
+                Some(gmii) => Forge::Sending {
+                    gmii,
+                    pos: 0,
+                    gap: 12,
+                },
                 None => Forge::Armed,
             };
         }
@@ -86,7 +90,11 @@ impl RtlRack {
             *gap -= 1;
             return mac;
         }
-        let byte = Gmii { data: gmii[*pos], en: true, er: false };
+        let byte = Gmii {
+            data: gmii[*pos],
+            en: true,
+            er: false,
+        };
         *pos += 1;
         if *pos == gmii.len() {
             self.forge[i] = Forge::Idle;

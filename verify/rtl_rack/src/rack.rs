@@ -68,10 +68,7 @@ impl fmt::Display for Mismatch {
         writeln!(
             f,
             "RTL/model mismatch, seed {}, rack cycle {} (at {} ns):\n{}",
-            self.seed,
-            self.cycle,
-            self.time_ns,
-            self.diff
+            self.seed, self.cycle, self.time_ns, self.diff
         )?;
         writeln!(f, "  RTL state:   {:?}", self.rtl_state)?;
         writeln!(f, "  model state: {:?}", self.model_state)?;
@@ -149,7 +146,10 @@ impl RtlRack {
         check_config(&cfg)?;
         let n = spec.hosts;
         if cfg.cluster.n != n {
-            return Err(format!("the rack {} has {n} hosts, not {}", spec.tag, cfg.cluster.n));
+            return Err(format!(
+                "the rack {} has {n} hosts, not {}",
+                spec.tag, cfg.cluster.n
+            ));
         }
         let model = Model::new(&spec, opts.trace.is_some())?;
         let core = Rc::new(RefCell::new(Core::new(model, opts.trace.clone())));
@@ -227,7 +227,9 @@ impl RtlRack {
     /// when its host accepts its own frame.)
     pub fn converged(&self) -> bool {
         let live: Vec<&Node<RtlEngine>> = self.nodes.iter().flatten().collect();
-        let one_epoch = live.windows(2).all(|w| w[0].host().epoch() == w[1].host().epoch());
+        let one_epoch = live
+            .windows(2)
+            .all(|w| w[0].host().epoch() == w[1].host().epoch());
         let idle = self.backlog.iter().all(VecDeque::is_empty)
             && self.streaming.iter().all(Option::is_none)
             && live.iter().all(|n| n.host().pending_posts() == 0);
@@ -247,7 +249,10 @@ impl RtlRack {
     /// token to our first byte), every host together.
     pub fn turnarounds(&self) -> Vec<u64> {
         let core = self.core.borrow();
-        core.lanes.iter().flat_map(|l| l.turnarounds.clone()).collect()
+        core.lanes
+            .iter()
+            .flat_map(|l| l.turnarounds.clone())
+            .collect()
     }
 
     pub fn hops(&self) -> &[u64] {
@@ -310,7 +315,11 @@ impl RtlRack {
             let rec = self.cfg.recovery_config();
             self.nodes[i] = Some(Node::with_engine(engine, rec, boot_ns));
         }
-        self.stage = if cold { Stage::Running } else { Stage::Preloading };
+        self.stage = if cold {
+            Stage::Running
+        } else {
+            Stage::Preloading
+        };
     }
 
     /// Staged start: every engine is loaded with the boot epoch in the same cycle.
@@ -338,9 +347,7 @@ impl RtlRack {
     fn push_action(&mut self, at: Picos, action: Action) {
         self.order += 1;
         let key = (at, self.order);
-        let pos = self
-            .actions
-            .partition_point(|(t, o, _)| (*t, *o) <= key);
+        let pos = self.actions.partition_point(|(t, o, _)| (*t, *o) <= key);
         self.actions.insert(pos, (at, self.order, action));
     }
 
@@ -427,7 +434,12 @@ impl RtlRack {
     /// through its control port and compares it with its model.
     fn drain_and_read_back(&mut self) {
         for _ in 0..10_000 {
-            let drained = self.core.borrow().lanes.iter().all(|l| !l.live || l.drained());
+            let drained = self
+                .core
+                .borrow()
+                .lanes
+                .iter()
+                .all(|l| !l.live || l.drained());
             if drained || self.mismatch.is_some() {
                 break;
             }

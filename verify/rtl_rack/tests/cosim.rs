@@ -100,7 +100,12 @@ fn sweep(tag: &str, seeds: u64) {
         cov.lost += rep.frames.lost_uplink + rep.frames.lost_downlink;
         cov.partitioned += rep.frames.blocked_by_partition;
         cov.scripted_drops += rep.frames.dropped_scripted;
-        cov.crashed += r.plan.actions.iter().filter(|(_, a)| matches!(a, exo_verify::rack::Action::Crash(_))).count();
+        cov.crashed += r
+            .plan
+            .actions
+            .iter()
+            .filter(|(_, a)| matches!(a, exo_verify::rack::Action::Crash(_)))
+            .count();
         cov.cycles += r.rtl.cycles;
     }
     let wall = t0.elapsed().as_secs_f64();
@@ -134,7 +139,9 @@ fn sixteen_hosts_twenty_seeds_of_mixed_faults() {
 }
 
 fn scenario(file: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios").join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios")
+        .join(file);
     let text = std::fs::read_to_string(&path).expect("scenario file");
     let s = exo_verify::scenario::parse(file, &text).expect("valid scenario");
     let (outcome, mismatch) = run::scenario_run(&s, 1).expect("the RTL rack runs it");
@@ -146,7 +153,11 @@ fn scenario(file: &str) {
         .iter()
         .filter(|e| !e.failures.is_empty())
         .collect();
-    assert!(failed.is_empty(), "{file}: {failed:#?} {:?}", outcome.errors);
+    assert!(
+        failed.is_empty(),
+        "{file}: {failed:#?} {:?}",
+        outcome.errors
+    );
     assert!(outcome.passed(), "{file}: {:?}", outcome.errors);
     eprintln!(
         "{file} on the RTL: {} expectations hold, {} rack cycles",
@@ -186,10 +197,20 @@ fn agreed_logs_equal_the_rack_simulators() {
         max_time: 1_000_000_000_000,
         stall: 100_000_000_000,
     };
-    let (rtl, _, m) =
-        run::workload_run(RackConfig::new(5, 3), 300, 12, limits, &mut |_| {}, &mut |_| {})
-            .expect("RTL run");
-    assert!(m.is_none(), "{}", m.map(|m| m.to_string()).unwrap_or_default());
+    let (rtl, _, m) = run::workload_run(
+        RackConfig::new(5, 3),
+        300,
+        12,
+        limits,
+        &mut |_| {},
+        &mut |_| {},
+    )
+    .expect("RTL run");
+    assert!(
+        m.is_none(),
+        "{}",
+        m.map(|m| m.to_string()).unwrap_or_default()
+    );
     let mut model = Rack::new(RackConfig::new(5, 3)).expect("model rack");
     workload::submit_all(&mut model, 300, 12);
     workload::run(&mut model, limits, &mut |_| {});
@@ -203,7 +224,10 @@ fn agreed_logs_equal_the_rack_simulators() {
 
 /// Runs 30 messages on `spec` with host 1 forging a frame claiming the next position with
 /// itself in the history.
-fn forged(spec: RackSpec, opts: RtlOptions) -> Result<((), Option<exo_rtl_rack::Mismatch>), String> {
+fn forged(
+    spec: RackSpec,
+    opts: RtlOptions,
+) -> Result<((), Option<exo_rtl_rack::Mismatch>), String> {
     let mut rack = RtlRack::on(RackConfig::new(3, 7), spec, opts)?;
     workload::submit_all(&mut rack, 30, 4);
     rack.run_until(20_000_000);
@@ -216,7 +240,9 @@ fn forged(spec: RackSpec, opts: RtlOptions) -> Result<((), Option<exo_rtl_rack::
     let rejected = rack.total_counters().rejected_by("sender-in-history");
     let m = rack.take_mismatch();
     if m.is_none() && rejected < 3 {
-        return Err(format!("the forged frame was not judged by every host: {rejected}"));
+        return Err(format!(
+            "the forged frame was not judged by every host: {rejected}"
+        ));
     }
     Ok(((), m))
 }
@@ -227,15 +253,28 @@ fn forged(spec: RackSpec, opts: RtlOptions) -> Result<((), Option<exo_rtl_rack::
 #[test]
 fn an_engine_without_the_history_check_is_caught() {
     let (_, clean) = forged(rack("n3"), RtlOptions::default()).expect("correct rack");
-    assert!(clean.is_none(), "{}", clean.map(|m| m.to_string()).unwrap_or_default());
-    let (_, caught) = with_waveform("broken", RtlOptions::default(), |o| forged(rack("n3_nohist"), o))
-        .expect("broken rack");
+    assert!(
+        clean.is_none(),
+        "{}",
+        clean.map(|m| m.to_string()).unwrap_or_default()
+    );
+    let (_, caught) = with_waveform("broken", RtlOptions::default(), |o| {
+        forged(rack("n3_nohist"), o)
+    })
+    .expect("broken rack");
     let m = caught.expect("the broken engine's verdict must differ from the model's");
     eprintln!("{m}");
     assert_eq!(m.diff.host, 0, "the broken engine is host 0's");
     assert!(m.diff.what.starts_with("verdict"), "{m}");
-    assert!(m.diff.expected.contains("10"), "the model rejects: sender-in-history is 10: {m}");
+    assert!(
+        m.diff.expected.contains("10"),
+        "the model rejects: sender-in-history is 10: {m}"
+    );
     let wave = m.waveform.as_ref().expect("a waveform of the window");
     let vcd = std::fs::read_to_string(wave).expect("the VCD file");
-    assert!(vcd.contains("$enddefinitions") && vcd.lines().count() > 1_000, "{}", wave.display());
+    assert!(
+        vcd.contains("$enddefinitions") && vcd.lines().count() > 1_000,
+        "{}",
+        wave.display()
+    );
 }
