@@ -72,11 +72,10 @@ fn run_rack(rack: &mut dyn RackDriver, max_time_ns: u64) -> &'static str {
     }
 }
 
-fn agreed_log<'py>(
-    py: Python<'py>,
-    rack: &dyn RackView,
-    id: u8,
-) -> PyResult<Option<Vec<(u64, u8, Bound<'py, PyBytes>)>>> {
+/// An agreed log for Python: (seq, sender, payload) per entry.
+type PyLog<'py> = Vec<(u64, u8, Bound<'py, PyBytes>)>;
+
+fn agreed_log<'py>(py: Python<'py>, rack: &dyn RackView, id: u8) -> PyResult<Option<PyLog<'py>>> {
     let id = host_id(rack, id)?;
     Ok(rack.host(id).map(|h| {
         h.log()
@@ -188,11 +187,7 @@ macro_rules! rack_api {
             }
 
             /// The agreed log of `host`: (seq, sender, payload) per entry; None if crashed.
-            fn agreed_log<'py>(
-                &self,
-                py: Python<'py>,
-                host: u8,
-            ) -> PyResult<Option<Vec<(u64, u8, Bound<'py, PyBytes>)>>> {
+            fn agreed_log<'py>(&self, py: Python<'py>, host: u8) -> PyResult<Option<PyLog<'py>>> {
                 agreed_log(py, &self.rack, host)
             }
 
