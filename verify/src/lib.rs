@@ -2,6 +2,7 @@
 //! progress checkers, scripted scenarios and randomized fault plans.
 
 pub mod faults;
+pub mod ledger;
 pub mod model_check;
 pub mod net;
 pub mod progress;

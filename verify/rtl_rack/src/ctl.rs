@@ -9,7 +9,7 @@
 //! (with its token pass).
 
 use crate::engine::RtlEngine;
-use crate::lane::{Snapshot, SETTLE};
+use crate::lane::Snapshot;
 use exo_engine::host_if::{reg, COUNTER_NAMES};
 use exo_proto::model::Output;
 
@@ -21,18 +21,8 @@ impl RtlEngine {
     pub(crate) fn low(&mut self, rp: Option<(u8, bool)>) {
         let seen = self.core.borrow_mut().engine_low(self.i, rp);
         if let Some((verdict, frame)) = seen.verdict {
-            let now = self.core.borrow().lanes[self.i].now_ns();
-            let out = self.mirror.handle_frame(now, &frame.bytes);
-            let mut core = self.core.borrow_mut();
-            let lane = &mut core.lanes[self.i];
-            lane.expect(&self.mirror, &out, Some(verdict));
-            let at = lane.e + SETTLE;
-            lane.check_state_at(
-                at,
-                Snapshot::of(&self.mirror),
-                "state after a replay".into(),
-            );
-            self.replayed = Some(out);
+            // Only a replayed frame can arrive while the network stands still.
+            self.replayed = Some(self.judge(verdict, &frame.bytes));
         }
         if seen.dropped.is_some() {
             // The engine had no room for it: as if the replayed frame were lost.

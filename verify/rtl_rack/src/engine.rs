@@ -67,7 +67,7 @@ impl RtlEngine {
     }
 
     /// The mirror judges a frame the engine judged in this cycle.
-    fn judge(&mut self, verdict: Verdict, bytes: &[u8]) -> Vec<Output> {
+    pub(crate) fn judge(&mut self, verdict: Verdict, bytes: &[u8]) -> Vec<Output> {
         let now = self.now();
         let out = self.mirror.handle_frame(now, bytes);
         let mut core = self.core.borrow_mut();

@@ -14,7 +14,8 @@ use crate::racks::MAX_POSTED;
 use exo_engine::host_if::encode_post;
 use exo_proto::model::{Dest, Node, Oob, Output};
 use exo_proto::{HostId, Nanos};
-use exo_verify::rack::{add_counters, Action, MsgId, MsgRecord};
+use exo_verify::ledger::trace_line;
+use exo_verify::rack::{add_counters, Action, MsgId};
 use exo_verify::view::RackView;
 use std::rc::Rc;
 
@@ -119,7 +120,7 @@ impl RtlRack {
             Dest::All => (0..self.n()).filter(|&j| j != from).collect(),
             Dest::To(h) => vec![h.index()],
         };
-        self.recovery.oob_messages += targets.len() as u64;
+        self.book.recovery.oob_messages += targets.len() as u64;
         let at = self.cycles() + self.oob_cycles;
         for j in targets {
             if j < self.n() && self.faults.reaches(HostId(from as u8), HostId(j as u8)) {
@@ -131,81 +132,48 @@ impl RtlRack {
     pub(crate) fn carry_out(&mut self, i: usize, outputs: Vec<Output>) {
         for out in outputs {
             if self.trace_log {
-                self.trace_output(i, &out);
+                let node = self.nodes[i].as_ref();
+                let at = node.map(|n| (n.phase_name(), n.host().epoch()));
+                if let Some(line) = trace_line(self.now_ps(), i, at, &out) {
+                    eprintln!("{line}");
+                }
+            }
+            if self.book.count(&out) {
+                self.majority_dirty = true;
             }
             match out {
                 Output::Transmit(t) => {
+                    // The first byte's time comes when the engine sends it.
                     if let Some(&msg) = t.post.and_then(|p| self.posts[i].get(&p)) {
-                        self.msg_at.insert((i as u8, t.seq), msg);
+                        self.book.sent(HostId(i as u8), t.seq, msg, None);
                     }
                 }
                 Output::Agreed { seq } => self.on_agreed(i, seq),
-                Output::Anomaly { kind, .. } if kind.halts() => self.majority_dirty = true,
                 Output::Oob { to, msg } => self.send_oob(i, to, msg),
-                Output::ChangeStarted { .. } => self.recovery.epoch_changes += 1,
-                Output::Installed { .. } => self.recovery.installs += 1,
-                Output::Repaired => self.recovery.gap_repairs += 1,
-                Output::Recovered { after } => {
-                    self.majority_dirty = true;
-                    self.recovery.recovery_ns.push(after);
-                }
                 _ => {}
             }
         }
     }
 
-    fn trace_output(&self, i: usize, out: &Output) {
-        let what = match out {
-            Output::Agreed { .. } | Output::Accepted { .. } => return,
-            Output::Transmit(t) => {
-                format!("sends seq {} ({:?}, post {:?})", t.seq, t.cause, t.post)
-            }
-            Output::Oob { to, msg } => format!("oob {:?} -> {to:?}", msg.name()),
-            other => format!("{other:?}"),
-        };
-        let node = self.nodes[i].as_ref();
-        eprintln!(
-            "{:>12} ns host {i} [{} e{}]: {what}",
-            self.now_ns(),
-            node.map_or("crashed", Node::phase_name),
-            node.map_or(0, |n| n.host().epoch())
-        );
-    }
-
     fn on_agreed(&mut self, i: usize, seq: u64) {
         let now = self.now_ps();
         self.progress.progressed(now, HostId(i as u8));
-        self.last_agreement = now;
         let sender = self.nodes[i]
             .as_ref()
             .and_then(|n| n.host().log().get(seq))
             .map(|e| e.sender);
-        let Some(sender) = sender else { return };
-        if let Some(&msg) = self.msg_at.get(&(sender.0, seq)) {
-            let rec = &mut self.msgs[msg];
-            if rec.position.is_none() {
-                rec.position = Some(seq);
-                self.messages_agreed += 1;
-            }
-            rec.last_agreed = Some(now);
-        }
+        self.book.agreed(now, sender, seq);
     }
 
     // ---- Messages ---------------------------------------------------------------------------
 
     pub(crate) fn submit_msg(&mut self, host: HostId, payload: Vec<u8>) -> MsgId {
-        let id = self.msgs.len();
-        self.msgs.push(MsgRecord {
-            host,
-            first_byte: None,
-            position: None,
-            last_agreed: None,
-        });
+        let id = self.book.submitted(host);
         let live = self.stage == Stage::NotStarted || self.nodes[host.index()].is_some();
         if live && payload.len() <= self.cfg.cluster.max_payload() {
             self.backlog[host.index()].push_back((id, payload));
         } else {
-            self.messages_lost += 1;
+            self.book.messages_lost += 1;
         }
         id
     }
@@ -284,7 +252,7 @@ impl RtlRack {
                 let msg = post.and_then(|p| self.posts[i].get(&p).copied());
                 if let Some(msg) = msg {
                     let at = self.time_of(g);
-                    self.msgs[msg].first_byte.get_or_insert(at);
+                    self.book.first_byte(msg, at);
                 }
             }
         }
@@ -316,7 +284,7 @@ impl RtlRack {
         self.safety.forget(id);
         add_counters(&mut self.retired, host.counters());
         let streaming = usize::from(self.streaming[i].take().is_some());
-        self.messages_lost += self.backlog[i].len() + host.pending_posts() + streaming;
+        self.book.messages_lost += self.backlog[i].len() + host.pending_posts() + streaming;
         self.backlog[i].clear();
         self.posts[i].clear();
         self.oob[i].clear();

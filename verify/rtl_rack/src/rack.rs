@@ -19,6 +19,7 @@ use exo_proto::rng::Rng;
 use exo_proto::wire::MAX_FRAME_LEN;
 use exo_proto::{HostId, Nanos};
 use exo_verify::faults::FaultState;
+use exo_verify::ledger::Ledger;
 use exo_verify::net::{Picos, PS_PER_NS};
 use exo_verify::progress::ProgressChecker;
 use exo_verify::rack::{
@@ -102,16 +103,11 @@ pub struct RtlRack {
     pub(crate) backlog: Vec<VecDeque<(MsgId, Vec<u8>)>>,
     pub(crate) streaming: Vec<Option<MsgId>>,
     pub(crate) posts: Vec<HashMap<PostId, MsgId>>,
-    pub(crate) msgs: Vec<MsgRecord>,
-    pub(crate) msg_at: HashMap<(u8, u64), MsgId>,
-    pub(crate) messages_agreed: usize,
-    pub(crate) messages_lost: usize,
-    pub(crate) last_agreement: Picos,
+    pub(crate) book: Ledger,
     pub(crate) safety: SafetyChecker,
     pub(crate) progress: ProgressChecker,
     next_tick: Picos,
     pub(crate) majority_dirty: bool,
-    pub(crate) recovery: RecoveryFigures,
     pub(crate) retired: Counters,
     pub(crate) stats: FrameStats,
     pub(crate) tracker: Tracker,
@@ -166,16 +162,11 @@ impl RtlRack {
             backlog: vec![VecDeque::new(); n],
             streaming: vec![None; n],
             posts: vec![HashMap::new(); n],
-            msgs: Vec::new(),
-            msg_at: HashMap::new(),
-            messages_agreed: 0,
-            messages_lost: 0,
-            last_agreement: 0,
+            book: Ledger::default(),
             safety: SafetyChecker::new(n),
             progress: ProgressChecker::new(n, bound),
             next_tick: bound / 4,
             majority_dirty: true,
-            recovery: RecoveryFigures::default(),
             retired: Counters::default(),
             stats: FrameStats::default(),
             tracker: Tracker::default(),
@@ -233,7 +224,7 @@ impl RtlRack {
         let idle = self.backlog.iter().all(VecDeque::is_empty)
             && self.streaming.iter().all(Option::is_none)
             && live.iter().all(|n| n.host().pending_posts() == 0);
-        let last = self.msgs.iter().filter_map(|m| m.position).max();
+        let last = self.book.last_position();
         let caught_up = live
             .iter()
             .all(|n| last.is_none_or(|p| n.host().log().agreed() > p));
@@ -570,16 +561,16 @@ impl RackView for RtlRack {
         &self.faults
     }
     fn messages(&self) -> &[MsgRecord] {
-        &self.msgs
+        &self.book.msgs
     }
     fn messages_agreed(&self) -> usize {
-        self.messages_agreed
+        self.book.messages_agreed
     }
     fn messages_lost(&self) -> usize {
-        self.messages_lost
+        self.book.messages_lost
     }
     fn last_agreement(&self) -> Picos {
-        self.last_agreement
+        self.book.last_agreement
     }
     fn total_counters(&self) -> Counters {
         let mut total = self.retired.clone();
@@ -589,7 +580,7 @@ impl RackView for RtlRack {
         total
     }
     fn recovery(&self) -> &RecoveryFigures {
-        &self.recovery
+        &self.book.recovery
     }
     fn frame_stats(&self) -> &FrameStats {
         &self.stats
@@ -601,10 +592,10 @@ impl RackView for RtlRack {
         &self.progress
     }
     fn settled(&self) -> bool {
-        if self.messages_agreed + self.messages_lost < self.msgs.len() {
+        if !self.book.all_done() {
             return false;
         }
-        let Some(last) = self.msgs.iter().filter_map(|m| m.position).max() else {
+        let Some(last) = self.book.last_position() else {
             return true;
         };
         self.nodes
