@@ -2,6 +2,7 @@
 
 mod check_cmd;
 mod hdl_cmd;
+mod rtl_cmd;
 mod sim_cmd;
 
 use clap::{Parser, Subcommand};
@@ -20,7 +21,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the seeded rack simulator: N golden-model hosts on a simulated fabric.
+    /// Run the seeded rack simulator: N golden-model hosts on a simulated fabric (with --rtl:
+    /// the Verilated RTL rack, each engine held to its golden model).
     Sim(sim_cmd::SimArgs),
     /// Model-check the real host model (engine + recovery) with stateright: every state within
     /// bounds (breadth-first), or seeded random walks.

@@ -3,10 +3,13 @@
 use clap::Args;
 use exo_proto::model::{ClusterConfig, Rules};
 use exo_proto::HostId;
+use exo_rtl_rack::run::RtlFigures;
 use exo_verify::faults::{LinkDir, NetFault};
 use exo_verify::net::PS_PER_NS;
 use exo_verify::rack::{Action, Mode, Rack, RackConfig};
 use exo_verify::report::Report;
+use exo_verify::scenario::{Outcome, Scenario};
+use exo_verify::view::RackView;
 use exo_verify::workload::{self, Limits};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -87,6 +90,57 @@ pub struct SimArgs {
     /// workload and timing (only --nodes applies). Replays a failing seed of the test suite.
     #[arg(long, value_enum, conflicts_with_all = &WORKLOAD_OPTIONS[1..])]
     faults: Option<FaultMode>,
+    /// Run the Verilated RTL rack (engines, MACs, fabric at 125 MHz) instead of the model's
+    /// hosts, each engine held to its golden model; the first mismatch stops the run with a
+    /// waveform. Racks are built for 3, 5 and 16 hosts; epoch mode only.
+    #[arg(long)]
+    pub(crate) rtl: bool,
+}
+
+impl SimArgs {
+    pub(crate) fn nodes(&self) -> usize {
+        self.nodes
+    }
+    pub(crate) fn messages(&self) -> usize {
+        self.messages
+    }
+    pub(crate) fn payload(&self) -> usize {
+        self.payload
+    }
+    pub(crate) fn loss(&self) -> f64 {
+        self.loss
+    }
+    pub(crate) fn json(&self) -> bool {
+        self.json
+    }
+    pub(crate) fn max_time_ms(&self) -> u64 {
+        self.max_time_ms
+    }
+    pub(crate) fn scenario(&self) -> Option<&Path> {
+        self.scenario.as_deref()
+    }
+    pub(crate) fn swarm(&self) -> bool {
+        self.faults == Some(FaultMode::Swarm)
+    }
+    pub(crate) fn mode(&self) -> Option<Mode> {
+        self.mode.map(Mode::from)
+    }
+    pub(crate) fn disabled_rules(&self) -> bool {
+        !self.disable.is_empty()
+    }
+    /// The network options the RTL rack does not take (its timing is the RTL's own).
+    pub(crate) fn network_overrides(&self) -> Vec<&'static str> {
+        let d = exo_verify::net::NetConfig::default();
+        [
+            ("--link-mbps", self.link_mbps != d.link_mbps),
+            ("--wire-ns", self.wire_ns != d.wire_latency_ns),
+            ("--fabric-ns", self.fabric_ns != d.fabric_latency_ns),
+            ("--turnaround-ns", self.turnaround_ns != d.turnaround_ns),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect()
+    }
 }
 
 const MAX_LATENCY_NS: u64 = exo_verify::net::MAX_LATENCY_NS;
@@ -127,13 +181,16 @@ fn rules(disabled: &[RuleName]) -> Rules {
     }
 }
 
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
+pub(crate) fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(2)
 }
 
 pub fn run(args: SimArgs) -> ExitCode {
     let seed = args.seed.unwrap_or_else(random_seed);
+    if args.rtl {
+        return crate::rtl_cmd::run(&args, seed);
+    }
     match (&args.scenario, args.faults) {
         (Some(path), None) => run_scenario(&args, path, seed),
         (Some(_), Some(_)) => fail("--faults swarm and --scenario exclude each other"),
@@ -149,7 +206,7 @@ fn random_seed() -> u64 {
     t ^ (u64::from(std::process::id()) << 32)
 }
 
-fn rack_config(args: &SimArgs, n: usize, seed: u64) -> RackConfig {
+pub(crate) fn rack_config(args: &SimArgs, n: usize, seed: u64) -> RackConfig {
     let mut cfg = RackConfig::new(n, seed);
     cfg.cluster = ClusterConfig::new(n);
     cfg.net.link_mbps = args.link_mbps;
@@ -184,7 +241,7 @@ fn run_swarm(args: &SimArgs, seed: u64) -> ExitCode {
     }
 }
 
-fn check_args(args: &SimArgs) -> Result<(), String> {
+pub(crate) fn check_args(args: &SimArgs) -> Result<(), String> {
     if args.nodes == 0 || args.nodes > 256 {
         return Err(format!("--nodes {}: a rack has 1 to 256 hosts", args.nodes));
     }
@@ -247,19 +304,42 @@ pub(crate) fn progress_bar(len: u64) -> ProgressBar {
 }
 
 /// Prints the report, writes the logs, and turns the outcome into an exit code.
-pub(crate) fn finish(args: &SimArgs, rack: &Rack, report: &Report, ok: bool) -> ExitCode {
+pub(crate) fn finish<R: RackView>(args: &SimArgs, rack: &R, report: &Report, ok: bool) -> ExitCode {
+    finish_with(args, rack, report, None, ok)
+}
+
+/// The JSON of a run: the report, and with `--rtl` the RTL rack's own figures.
+#[derive(serde::Serialize)]
+struct SimJson<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rtl: Option<&'a RtlFigures>,
+}
+
+/// [`finish`] with the RTL rack's figures.
+pub(crate) fn finish_with<R: RackView>(
+    args: &SimArgs,
+    rack: &R,
+    report: &Report,
+    rtl: Option<&RtlFigures>,
+    ok: bool,
+) -> ExitCode {
     if let Some(dir) = &args.dump_logs {
         if let Err(e) = dump_logs(rack, dir) {
             return fail(format!("writing logs to {}: {e}", dir.display()));
         }
     }
     if args.json {
-        match serde_json::to_string_pretty(report) {
+        match serde_json::to_string_pretty(&SimJson { report, rtl }) {
             Ok(s) => println!("{s}"),
             Err(e) => return fail(e),
         }
     } else {
         println!("{}", report.summary());
+        if let Some(rtl) = rtl {
+            println!("{}", crate::rtl_cmd::summary(rtl));
+        }
         for v in &report.first_safety_violations {
             println!("SAFETY VIOLATION {v}");
         }
@@ -272,7 +352,7 @@ pub(crate) fn finish(args: &SimArgs, rack: &Rack, report: &Report, ok: bool) -> 
 }
 
 /// One file per host: `<seq> <sender-id> <payload hex, or - when empty>` per agreed entry.
-fn dump_logs(rack: &Rack, dir: &Path) -> std::io::Result<()> {
+fn dump_logs<R: RackView>(rack: &R, dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     for i in 0..rack.n() {
         let mut text = String::new();
@@ -300,32 +380,47 @@ struct ScenarioJson<'a> {
     expectations_failed: usize,
     expectations: &'a [exo_verify::scenario::ExpectResult],
     errors: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rtl: Option<&'a RtlFigures>,
 }
 
-pub(crate) fn run_scenario(args: &SimArgs, path: &Path, seed: u64) -> ExitCode {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => return fail(format!("{}: {e}", path.display())),
-    };
-    let scenario = match exo_verify::scenario::parse(&path.display().to_string(), &text) {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
+/// Reads and parses a scenario file, with the mode and rules of the command line applied.
+pub(crate) fn load_scenario(args: &SimArgs, path: &Path, seed: u64) -> Result<Scenario, ExitCode> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| fail(format!("{}: {e}", path.display())))?;
+    let mut scenario =
+        exo_verify::scenario::parse(&path.display().to_string(), &text).map_err(fail)?;
     match scenario.seed {
         Some(file_seed) => eprintln!("seed: {file_seed} (set by the scenario file)"),
         None => eprintln!("seed: {seed}"),
     }
-    let mut scenario = scenario;
     if let Some(mode) = args.mode {
         scenario.set_mode(mode.into());
     }
     if !args.disable.is_empty() {
         scenario.set_rules(rules(&args.disable));
     }
-    let outcome = match scenario.run(seed) {
-        Ok(o) => o,
-        Err(e) => return fail(e),
+    Ok(scenario)
+}
+
+pub(crate) fn run_scenario(args: &SimArgs, path: &Path, seed: u64) -> ExitCode {
+    let scenario = match load_scenario(args, path, seed) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
+    match scenario.run(seed) {
+        Ok(outcome) => report_scenario(args, &scenario, &outcome, None),
+        Err(e) => fail(e),
+    }
+}
+
+/// Prints a scenario's expectations and figures; the exit code says whether it passed.
+pub(crate) fn report_scenario<R: RackView>(
+    args: &SimArgs,
+    scenario: &Scenario,
+    outcome: &Outcome<R>,
+    rtl: Option<&RtlFigures>,
+) -> ExitCode {
     let failed = outcome
         .expectations
         .iter()
@@ -339,57 +434,48 @@ pub(crate) fn run_scenario(args: &SimArgs, path: &Path, seed: u64) -> ExitCode {
             expectations_failed: failed,
             expectations: &outcome.expectations,
             errors: &outcome.errors,
+            rtl,
         };
         match serde_json::to_string_pretty(&json) {
             Ok(s) => println!("{s}"),
             Err(e) => return fail(e),
         }
     } else {
-        println!("scenario: {}", scenario.name);
-        for e in &outcome.expectations {
-            let verdict = if e.failures.is_empty() {
-                "ok  "
-            } else {
-                "FAIL"
-            };
-            println!(
-                "{verdict} line {:>3} at {:>8} ns  {}",
-                e.line, e.time_ns, e.label
-            );
-            for f in &e.failures {
-                println!("       {f}");
-            }
-        }
-        for e in &outcome.errors {
-            println!("ERROR {e}");
-        }
+        print_expectations(scenario, outcome);
     }
-    let quiet = SimArgs {
-        json: true,
-        ..args.clone()
-    };
-    let print_args = if args.json { &quiet } else { args };
-    finish_quiet(
-        print_args,
-        &outcome.rack,
-        &outcome.report,
-        outcome.passed(),
-        args.json,
-    )
-}
-
-fn finish_quiet(args: &SimArgs, rack: &Rack, report: &Report, ok: bool, printed: bool) -> ExitCode {
-    if printed {
+    let ok = outcome.passed() && rtl.is_none_or(|r| r.mismatches == 0);
+    if args.json {
         if let Some(dir) = &args.dump_logs {
-            if let Err(e) = dump_logs(rack, dir) {
+            if let Err(e) = dump_logs(&outcome.rack, dir) {
                 return fail(format!("writing logs to {}: {e}", dir.display()));
             }
         }
-        return if report.safety_violations > 0 || !ok {
+        return if outcome.report.safety_violations > 0 || !ok {
             ExitCode::from(1)
         } else {
             ExitCode::SUCCESS
         };
     }
-    finish(args, rack, report, ok)
+    finish_with(args, &outcome.rack, &outcome.report, rtl, ok)
+}
+
+fn print_expectations<R>(scenario: &Scenario, outcome: &Outcome<R>) {
+    println!("scenario: {}", scenario.name);
+    for e in &outcome.expectations {
+        let verdict = if e.failures.is_empty() {
+            "ok  "
+        } else {
+            "FAIL"
+        };
+        println!(
+            "{verdict} line {:>3} at {:>8} ns  {}",
+            e.line, e.time_ns, e.label
+        );
+        for f in &e.failures {
+            println!("       {f}");
+        }
+    }
+    for e in &outcome.errors {
+        println!("ERROR {e}");
+    }
 }

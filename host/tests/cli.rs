@@ -846,3 +846,104 @@ fn wire_prints_the_frame_table() {
     );
     assert!(lines.iter().all(|l| l.starts_with('|') && l.ends_with('|')));
 }
+
+// ---- exo sim --rtl -------------------------------------------------------------------------
+
+/// The Verilated rack: the run's figures plus the RTL's own, no mismatch, every message agreed.
+#[test]
+fn rtl_workload_json_figures() {
+    let args = [
+        "sim",
+        "--rtl",
+        "--nodes",
+        "3",
+        "--messages",
+        "60",
+        "--payload",
+        "20",
+        "--seed",
+        "2",
+        "--json",
+    ];
+    let (json, out) = run_json(&args, 0);
+    let rtl = &json["rtl"];
+    assert_eq!(
+        u64_at(&json, "/messages_agreed"),
+        60,
+        "{}",
+        describe(&args, &out)
+    );
+    assert_eq!(u64_at(&json, "/safety_violations"), 0);
+    assert_eq!(
+        rtl["mismatches"].as_u64(),
+        Some(0),
+        "{}",
+        describe(&args, &out)
+    );
+    assert_eq!(rtl["rack"].as_str(), Some("n3"));
+    assert!(rtl["cycles"].as_u64().unwrap_or(0) > 1_000);
+    assert!(rtl["cycles_per_sec"].as_f64().unwrap_or(0.0) > 0.0);
+    assert_eq!(rtl["turnaround_cycles"]["p50"].as_u64(), Some(6), "{rtl}");
+    assert!(
+        rtl["hop_cycles"]["p50"].as_u64().unwrap_or(0) > 100,
+        "{rtl}"
+    );
+}
+
+/// With every payload posted before the start and no faults, the logs the RTL rack agrees
+/// are the rack simulator's, line for line.
+#[test]
+fn rtl_logs_equal_the_model_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, rtl) = (dir.path().join("model"), dir.path().join("rtl"));
+    for (logs, rtl_flag) in [(&model, None), (&rtl, Some("--rtl"))] {
+        let mut args = vec!["sim", "--nodes", "5", "--messages", "200", "--payload", "8"];
+        args.extend(["--seed", "4", "--dump-logs", logs.to_str().unwrap()]);
+        args.extend(rtl_flag);
+        let out = exo(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", describe(&args, &out));
+    }
+    let (a, b) = (read_logs(&model, 5), read_logs(&rtl, 5));
+    for i in 0..5 {
+        assert!(a[i].1.len() >= 200, "host {i} agreed every message");
+        assert_eq!(a[i].0, b[i].0, "host {i}'s agreed log, model vs RTL");
+    }
+}
+
+#[test]
+fn rtl_runs_the_slides_walkthrough() {
+    let args = ["sim", "--rtl", "--scenario", NORMAL_CASE, "--json"];
+    let (json, out) = run_json(&args, 0);
+    assert_eq!(
+        u64_at(&json, "/expectations_failed"),
+        0,
+        "{}",
+        describe(&args, &out)
+    );
+    assert_eq!(json["rtl"]["mismatches"].as_u64(), Some(0));
+}
+
+#[test]
+fn rtl_refuses_what_the_engine_cannot_run() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--nodes", "4"], "built for 3, 5, 16 hosts"),
+        (&["--mode", "slides"], "epoch protocol only"),
+        (&["--disable", "transmit-lock"], "fixed when it is built"),
+        (&["--wire-ns", "20"], "--wire-ns"),
+        (
+            &["--token-timeout-ns", "50001"],
+            "whole number of 8 ns cycles",
+        ),
+        (&["--scenario", PARTITION], "epoch protocol only"),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["sim", "--rtl", "--messages", "10"];
+        if extra[0] == "--scenario" {
+            args = vec!["sim", "--rtl"];
+        }
+        args.extend_from_slice(extra);
+        let out = exo(&args);
+        assert_eq!(out.status.code(), Some(2), "{}", describe(&args, &out));
+        assert!(stderr(&out).contains(want), "{}", describe(&args, &out));
+    }
+}

@@ -206,6 +206,24 @@ pub enum DecodeError {
     TrailingBytes { expected: usize, actual: usize },
 }
 
+impl DecodeError {
+    /// Position of the failed check in [`Frame::decode`]'s order (the variants' order): the
+    /// number the engine reports for a malformed frame.
+    pub fn index(&self) -> usize {
+        match self {
+            DecodeError::Runt { .. } => 0,
+            DecodeError::Oversize { .. } => 1,
+            DecodeError::NotBroadcast(_) => 2,
+            DecodeError::WrongEtherType(_) => 3,
+            DecodeError::UnsupportedVersion(_) => 4,
+            DecodeError::UnknownKind(_) => 5,
+            DecodeError::HistoryTooLong(_) => 6,
+            DecodeError::Truncated { .. } => 7,
+            DecodeError::TrailingBytes { .. } => 8,
+        }
+    }
+}
+
 /// Why a frame cannot be encoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EncodeError {

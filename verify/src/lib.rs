@@ -2,6 +2,7 @@
 //! progress checkers, scripted scenarios and randomized fault plans.
 
 pub mod faults;
+pub mod ledger;
 pub mod model_check;
 pub mod net;
 pub mod progress;
@@ -11,4 +12,5 @@ pub use exo_proto::rng;
 pub mod safety;
 pub mod scenario;
 pub mod swarm;
+pub mod view;
 pub mod workload;

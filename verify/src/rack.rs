@@ -12,6 +12,7 @@
 //! being sent is cut short) and restarts. The checkers watch every step.
 
 use crate::faults::{FaultState, NetFault};
+use crate::ledger::{trace_line, Ledger};
 use crate::net::{NetConfig, Picos, PS_PER_NS};
 use crate::progress::{connected_majority, ProgressChecker};
 use crate::rng::Rng;
@@ -313,16 +314,11 @@ pub struct Rack {
     frames: HashMap<u64, InTransit>,
     next_frame: u64,
     completed: Vec<(HostId, u64)>,
-    msgs: Vec<MsgRecord>,
-    msg_at: HashMap<(u8, u64), MsgId>,
-    messages_agreed: usize,
-    messages_lost: usize,
-    last_agreement: Picos,
+    book: Ledger,
     safety: SafetyChecker,
     progress: ProgressChecker,
     majority_dirty: bool,
     trace: bool,
-    recovery_figures: RecoveryFigures,
     retired: Counters,
     stats: FrameStats,
 }
@@ -358,16 +354,11 @@ impl Rack {
             frames: HashMap::new(),
             next_frame: 0,
             completed: Vec::new(),
-            msgs: Vec::new(),
-            msg_at: HashMap::new(),
-            messages_agreed: 0,
-            messages_lost: 0,
-            last_agreement: 0,
+            book: Ledger::default(),
             safety: SafetyChecker::new(n),
             progress: ProgressChecker::new(n, bound),
             majority_dirty: true,
             trace: std::env::var_os("EXO_TRACE").is_some_and(|v| v == "1"),
-            recovery_figures: RecoveryFigures::default(),
             retired: Counters::default(),
             stats: FrameStats::default(),
             cfg,
@@ -404,7 +395,7 @@ impl Rack {
 
     /// What the recovery software did: epoch changes, repairs, recovery times.
     pub fn recovery(&self) -> &RecoveryFigures {
-        &self.recovery_figures
+        &self.book.recovery
     }
 
     pub fn faults(&self) -> &FaultState {
@@ -425,21 +416,21 @@ impl Rack {
     }
 
     pub fn messages(&self) -> &[MsgRecord] {
-        &self.msgs
+        &self.book.msgs
     }
 
     pub fn messages_agreed(&self) -> usize {
-        self.messages_agreed
+        self.book.messages_agreed
     }
 
     /// Messages whose host crashed before they were sent.
     pub fn messages_lost(&self) -> usize {
-        self.messages_lost
+        self.book.messages_lost
     }
 
     /// When any host last agreed an entry.
     pub fn last_agreement(&self) -> Picos {
-        self.last_agreement
+        self.book.last_agreement
     }
 
     pub fn frame_stats(&self) -> &FrameStats {
@@ -471,19 +462,13 @@ impl Rack {
 
     /// Hands a message to the application at `host`; it is posted as the host's queue allows.
     pub fn submit(&mut self, host: HostId, payload: Vec<u8>) -> MsgId {
-        let id = self.msgs.len();
-        self.msgs.push(MsgRecord {
-            host,
-            first_byte: None,
-            position: None,
-            last_agreed: None,
-        });
+        let id = self.book.submitted(host);
         let slot = &mut self.slots[host.index()];
         if slot.node.is_some() {
             slot.backlog.push_back((id, payload));
             self.top_up(host.index());
         } else {
-            self.messages_lost += 1;
+            self.book.messages_lost += 1;
         }
         id
     }
@@ -574,11 +559,10 @@ impl Rack {
     /// True once every submitted message is agreed and every live, running host has agreed
     /// all of them.
     pub fn settled(&self) -> bool {
-        if self.messages_agreed + self.messages_lost < self.msgs.len() {
+        if !self.book.all_done() {
             return false;
         }
-        let last = self.msgs.iter().filter_map(|m| m.position).max();
-        let Some(last) = last else {
+        let Some(last) = self.book.last_position() else {
             return true;
         };
         self.slots
@@ -620,20 +604,19 @@ impl Rack {
     fn carry_out(&mut self, i: usize, outputs: Vec<Output>) {
         for out in outputs {
             if self.trace {
-                self.trace_output(i, &out);
+                let node = self.slots[i].node.as_ref();
+                let at = node.map(|n| (n.phase_name(), n.host().epoch()));
+                if let Some(line) = trace_line(self.now, i, at, &out) {
+                    eprintln!("{line}");
+                }
+            }
+            if self.book.count(&out) {
+                self.majority_dirty = true;
             }
             match out {
                 Output::Transmit(t) => self.send(i, t),
                 Output::Agreed { seq } => self.on_agreed(i, seq),
-                Output::Anomaly { kind, .. } if kind.halts() => self.majority_dirty = true,
                 Output::Oob { to, msg } => self.send_oob(i, to, msg),
-                Output::ChangeStarted { .. } => self.recovery_figures.epoch_changes += 1,
-                Output::Installed { .. } => self.recovery_figures.installs += 1,
-                Output::Repaired => self.recovery_figures.gap_repairs += 1,
-                Output::Recovered { after } => {
-                    self.majority_dirty = true;
-                    self.recovery_figures.recovery_ns.push(after);
-                }
                 _ => {}
             }
         }
@@ -645,7 +628,7 @@ impl Rack {
             Dest::All => (0..self.slots.len()).filter(|&j| j != from).collect(),
             Dest::To(h) => vec![h.index()],
         };
-        self.recovery_figures.oob_messages += targets.len() as u64;
+        self.book.recovery.oob_messages += targets.len() as u64;
         let at = self.now + self.cfg.net.oob();
         for j in targets {
             if j < self.slots.len() && self.faults.reaches(HostId(from as u8), HostId(j as u8)) {
@@ -653,23 +636,6 @@ impl Rack {
                 self.push(at, 1, Event::Oob { from, to: j, msg });
             }
         }
-    }
-
-    /// With `EXO_TRACE=1`, every output but deliveries and agreements goes to stderr.
-    fn trace_output(&self, i: usize, out: &Output) {
-        let what = match out {
-            Output::Agreed { .. } | Output::Accepted { .. } => return,
-            Output::Transmit(t) => format!("sends seq {} ({:?})", t.seq, t.cause),
-            Output::Oob { to, msg } => format!("oob {:?} -> {to:?}", msg.name()),
-            other => format!("{other:?}"),
-        };
-        let node = self.slots[i].node.as_ref();
-        eprintln!(
-            "{:>12} ns host {i} [{} e{}]: {what}",
-            self.now / PS_PER_NS,
-            node.map_or("crashed", Node::phase_name),
-            node.map_or(0, |n| n.host().epoch())
-        );
     }
 
     fn on_oob(&mut self, from: usize, to: usize, msg: Oob) {
@@ -701,21 +667,12 @@ impl Rack {
 
     fn on_agreed(&mut self, i: usize, seq: u64) {
         self.progress.progressed(self.now, HostId(i as u8));
-        self.last_agreement = self.now;
         let sender = self.slots[i]
             .node
             .as_ref()
             .and_then(|n| n.host().log().get(seq))
             .map(|e| e.sender);
-        let Some(sender) = sender else { return };
-        if let Some(&msg) = self.msg_at.get(&(sender.0, seq)) {
-            let rec = &mut self.msgs[msg];
-            if rec.position.is_none() {
-                rec.position = Some(seq);
-                self.messages_agreed += 1;
-            }
-            rec.last_agreed = Some(self.now);
-        }
+        self.book.agreed(self.now, sender, seq);
     }
 
     /// Posts waiting messages while the host's queue has room.
@@ -734,7 +691,7 @@ impl Rack {
                 Err(PostError::PayloadTooLarge { .. }) => {
                     // Refused by the host: it will never be agreed.
                     slot.backlog.pop_front();
-                    self.messages_lost += 1;
+                    self.book.messages_lost += 1;
                 }
             }
         }
@@ -748,8 +705,7 @@ impl Rack {
         slot.uplink_free = tx_start + net.occupancy(len);
         let tx_end = tx_start + net.serialization(len);
         if let Some(msg) = t.post.and_then(|p| slot.posts.get(&p).copied()) {
-            self.msg_at.insert((i as u8, t.seq), msg);
-            self.msgs[msg].first_byte.get_or_insert(tx_start);
+            self.book.sent(HostId(i as u8), t.seq, msg, Some(tx_start));
         }
         self.stats.sent += 1;
         self.top_up(i);
@@ -909,7 +865,7 @@ impl Rack {
         if let Some((t, order)) = slot.timer.take() {
             self.timers.remove(&(t, order, i));
         }
-        self.messages_lost += slot.backlog.len() + host.pending_posts();
+        self.book.messages_lost += slot.backlog.len() + host.pending_posts();
         slot.backlog.clear();
         slot.posts.clear();
         self.majority_dirty = true;
@@ -979,7 +935,8 @@ pub struct RecoveryFigures {
     pub recovery_ns: Vec<u64>,
 }
 
-fn add_counters(total: &mut Counters, c: &Counters) {
+/// Adds one host's counters to a total (a host retired by a crash keeps counting in the totals).
+pub fn add_counters(total: &mut Counters, c: &Counters) {
     total.accepted += c.accepted;
     total.transmitted += c.transmitted;
     total.claims += c.claims;

@@ -2,8 +2,9 @@
 
 use crate::net::{NetConfig, PS_PER_NS};
 use crate::progress::ProgressViolation;
-use crate::rack::{FrameStats, Mode, Rack};
+use crate::rack::{FrameStats, Mode};
 use crate::safety::SafetyViolation;
+use crate::view::RackView;
 use exo_proto::model::{AnomalyKind, RejectReason};
 use exo_proto::wire::MIN_FRAME_LEN;
 use exo_proto::HostId;
@@ -99,7 +100,7 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(rack: &Rack, payload_bytes: usize, end: RunEnd) -> Report {
+    pub fn new<R: RackView + ?Sized>(rack: &R, payload_bytes: usize, end: RunEnd) -> Report {
         let cfg = rack.config();
         let sim_time_ns = rack.now() / PS_PER_NS;
         let latencies = rack

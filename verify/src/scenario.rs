@@ -12,8 +12,9 @@ use crate::faults::{LinkDir, NetFault};
 use crate::net::{NetConfig, Picos, PS_PER_NS};
 use crate::rack::{Action, Mode, Rack, RackConfig};
 use crate::report::{Report, RunEnd};
+use crate::view::{RackDriver, RackView};
 use crate::workload;
-use exo_proto::model::{ClusterConfig, Host, Node, RejectReason, Rules};
+use exo_proto::model::{ClusterConfig, Host, RejectReason, Rules};
 use exo_proto::HostId;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -284,9 +285,9 @@ pub struct ExpectResult {
     pub failures: Vec<String>,
 }
 
-pub struct Outcome {
+pub struct Outcome<R = Rack> {
     pub expected_violations: usize,
-    pub rack: Rack,
+    pub rack: R,
     pub report: Report,
     pub expectations: Vec<ExpectResult>,
     /// Problems that make the run itself fail (an `until` that never came, expectations whose
@@ -294,7 +295,7 @@ pub struct Outcome {
     pub errors: Vec<String>,
 }
 
-impl Outcome {
+impl<R> Outcome<R> {
     pub fn passed(&self) -> bool {
         self.errors.is_empty()
             && self.expectations.iter().all(|e| e.failures.is_empty())
@@ -786,9 +787,15 @@ impl Scenario {
         self.expects.len()
     }
 
-    /// Runs the scenario to its `until` moment and checks every expectation.
+    /// Runs the scenario on the golden-model rack to its `until` moment and checks every
+    /// expectation.
     pub fn run(&self, seed: u64) -> Result<Outcome, String> {
-        let mut rack = Rack::new(self.rack_config(seed))?;
+        Ok(self.run_on(Rack::new(self.rack_config(seed))?))
+    }
+
+    /// Runs the scenario on `rack` (built from [`Scenario::rack_config`]): the golden-model
+    /// rack, or the co-simulated RTL rack.
+    pub fn run_on<R: RackDriver>(&self, mut rack: R) -> Outcome<R> {
         let mut pending_events: Vec<&Scheduled> = Vec::new();
         for e in &self.events {
             match e.trigger {
@@ -830,13 +837,13 @@ impl Scenario {
         let report = Report::new(&rack, self.payload, end);
         let mut expectations = runner.results;
         expectations.sort_by_key(|r| (r.time_ns, r.line));
-        Ok(Outcome {
+        Outcome {
             expected_violations: self.expected_violations,
             rack,
             report,
             expectations,
             errors,
-        })
+        }
     }
 }
 
@@ -848,7 +855,7 @@ struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    fn drive(&mut self, rack: &mut Rack) -> RunEnd {
+    fn drive<R: RackDriver>(&mut self, rack: &mut R) -> RunEnd {
         let s = self.scenario;
         loop {
             // Expectations at a time hold once everything up to that time has happened.
@@ -872,7 +879,7 @@ impl Runner<'_> {
         }
     }
 
-    fn check_timed(&mut self, rack: &Rack, next: Picos) {
+    fn check_timed<R: RackView>(&mut self, rack: &R, next: Picos) {
         for (i, e) in self.scenario.expects.iter().enumerate() {
             if let Trigger::At(t) = e.trigger {
                 if !self.done[i] && t < next {
@@ -884,7 +891,7 @@ impl Runner<'_> {
     }
 
     /// Fires what waits for this frame; true if the run is over.
-    fn on_frame_done(&mut self, rack: &mut Rack, from: HostId, seq: u64) -> bool {
+    fn on_frame_done<R: RackDriver>(&mut self, rack: &mut R, from: HostId, seq: u64) -> bool {
         let hit = Trigger::After { from, seq };
         for (i, e) in self.scenario.expects.iter().enumerate() {
             if !self.done[i] && e.trigger == hit {
@@ -904,18 +911,18 @@ impl Runner<'_> {
     }
 }
 
-fn check(s: &Scenario, rack: &Rack, e: &Expectation) -> ExpectResult {
+fn check<R: RackView>(s: &Scenario, rack: &R, e: &Expectation) -> ExpectResult {
     let mut failures = Vec::new();
     for he in &e.hosts {
         for &id in &he.hosts {
             let name = &s.names[id.index()];
-            match rack.node(id) {
-                None => {
+            match (rack.host(id), rack.phase(id)) {
+                (Some(host), Some(phase)) => check_host(s, host, phase, he, name, &mut failures),
+                _ => {
                     if he.status.as_deref() != Some("crashed") {
                         failures.push(format!("{name}: crashed"));
                     }
                 }
-                Some(node) => check_host(s, node, he, name, &mut failures),
             }
         }
     }
@@ -932,8 +939,14 @@ fn names(s: &Scenario, ids: &[HostId]) -> String {
     format!("[{}]", v.join(","))
 }
 
-fn check_host(s: &Scenario, node: &Node, he: &HostExpect, name: &str, out: &mut Vec<String>) {
-    let host = node.host();
+fn check_host(
+    s: &Scenario,
+    host: &Host,
+    phase: &str,
+    he: &HostExpect,
+    name: &str,
+    out: &mut Vec<String>,
+) {
     let mut differ = |what: &str, want: String, got: String| {
         if want != got {
             out.push(format!("{name}: {what} expected {want}, got {got}"));
@@ -966,7 +979,7 @@ fn check_host(s: &Scenario, node: &Node, he: &HostExpect, name: &str, out: &mut 
         differ("status", st.clone(), got);
     }
     if let Some(p) = &he.phase {
-        differ("phase", p.clone(), node.phase_name().to_string());
+        differ("phase", p.clone(), phase.to_string());
     }
     if let Some(e) = he.epoch {
         differ("epoch", e.to_string(), host.epoch().to_string());

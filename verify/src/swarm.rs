@@ -59,8 +59,28 @@ fn random_dir(rng: &mut Rng) -> LinkDir {
         .unwrap_or(&LinkDir::Both)
 }
 
+/// How long a plan's fault period and its episodes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    pub period: Picos,
+    /// Shortest and longest episode, ns.
+    pub episode_ns: (u64, u64),
+}
+
+/// The golden-model sweep's shape: a 1 ms fault period, episodes of 10 to 300 µs.
+pub const SHAPE: Shape = Shape {
+    period: FAULT_PERIOD,
+    episode_ns: (10_000, 300_000),
+};
+
 /// The fault plan of `seed` for `n` hosts.
 pub fn plan(seed: u64, n: usize) -> Plan {
+    plan_with(seed, n, SHAPE)
+}
+
+/// The fault plan of `seed` for `n` hosts, in a fault period of `shape` (the co-simulation
+/// runs shorter ones: it simulates every clock cycle).
+pub fn plan_with(seed: u64, n: usize, shape: Shape) -> Plan {
     let mut rng = Rng::new(seed ^ 0x5EED_F417);
     let mut kinds: Vec<FaultKind> = KINDS.iter().copied().filter(|_| rng.chance(0.5)).collect();
     if kinds.is_empty() {
@@ -69,13 +89,14 @@ pub fn plan(seed: u64, n: usize) -> Plan {
     let mut actions = Vec::new();
     for _ in 0..rng.range(1, 6) {
         let kind = *rng.pick(&kinds).unwrap_or(&FaultKind::Loss);
-        let start = rng.range(0, FAULT_PERIOD - 1);
-        let end = (start + rng.range(10_000, 300_000) * PS_PER_NS).min(FAULT_PERIOD);
+        let start = rng.range(0, shape.period - 1);
+        let (shortest, longest) = shape.episode_ns;
+        let end = (start + rng.range(shortest, longest) * PS_PER_NS).min(shape.period);
         episode(&mut rng, n, kind, start, end, &mut actions);
     }
     // The fault period ends: every link clean, every partition healed.
-    actions.push((FAULT_PERIOD, Action::Net(NetFault::Heal)));
-    actions.push((FAULT_PERIOD, Action::Net(NetFault::CleanLinks)));
+    actions.push((shape.period, Action::Net(NetFault::Heal)));
+    actions.push((shape.period, Action::Net(NetFault::CleanLinks)));
     Plan { kinds, actions }
 }
 

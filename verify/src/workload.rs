@@ -1,8 +1,8 @@
 //! Running a rack with a message workload until it settles, stalls or runs out of time.
 
 use crate::net::Picos;
-use crate::rack::Rack;
 use crate::report::RunEnd;
+use crate::view::RackDriver;
 use exo_proto::HostId;
 
 /// The payload of message `k`: its number, big-endian, repeated to `len` bytes. Deterministic,
@@ -12,7 +12,7 @@ pub fn payload_of(k: u64, len: usize) -> Vec<u8> {
 }
 
 /// Submits `messages` messages of `payload` bytes, round-robin over the hosts, at time zero.
-pub fn submit_all(rack: &mut Rack, messages: usize, payload: usize) {
+pub fn submit_all<R: RackDriver + ?Sized>(rack: &mut R, messages: usize, payload: usize) {
     let n = rack.n();
     for k in 0..messages {
         rack.submit(HostId((k % n) as u8), payload_of(k as u64, payload));
@@ -29,7 +29,11 @@ pub struct Limits {
 
 /// Steps the rack until every message is settled, it stalls, or time runs out. `on_progress`
 /// is called with the number of agreed messages now and then (for a progress bar).
-pub fn run(rack: &mut Rack, limits: Limits, on_progress: &mut dyn FnMut(usize)) -> RunEnd {
+pub fn run<R: RackDriver + ?Sized>(
+    rack: &mut R,
+    limits: Limits,
+    on_progress: &mut dyn FnMut(usize),
+) -> RunEnd {
     let mut reported = 0;
     let end = loop {
         let agreed = rack.messages_agreed();

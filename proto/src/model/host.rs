@@ -452,6 +452,13 @@ impl Host {
         })
     }
 
+    /// The message this host sent and has not settled: (seq, carries a post, acceptable).
+    pub fn in_flight(&self) -> Option<(u64, bool, bool)> {
+        self.in_flight
+            .as_ref()
+            .map(|f| (f.seq, f.post.is_some(), f.acceptable))
+    }
+
     /// Loads a new epoch: the log becomes its first `keep` entries (at least the agreed ones)
     /// followed by `entries`; the ring becomes `members` with `first` holding the token. The
     /// history starts empty at the epoch start.

@@ -6,6 +6,7 @@
 //! when to call [`Host::handle_timeout`].
 
 mod config;
+mod engine;
 mod history;
 mod host;
 mod log;
@@ -16,6 +17,7 @@ mod ring;
 pub use config::{
     ClusterConfig, ConfigError, HostConfig, Rules, TokenClaim, DEFAULT_TOKEN_TIMEOUT_NS,
 };
+pub use engine::Engine;
 pub use history::History;
 pub use host::{EpochInstall, Host, PostError, Status};
 pub use log::{Entry, Log};

@@ -7,6 +7,7 @@
 //! out as [`Output`]s.
 
 use super::config::{HostConfig, TokenClaim};
+use super::engine::Engine;
 use super::host::{EpochInstall, Host, Status};
 use super::log::Entry;
 use super::output::{AnomalyKind, Output, RejectReason};
@@ -180,10 +181,11 @@ pub struct RecoveryStats {
     pub naive_adoptions: u64,
 }
 
-/// One Exo host: the engine and its recovery software.
+/// One Exo host: the engine and its recovery software. The engine is the golden model's
+/// [`Host`] unless a co-simulation supplies an RTL engine (see [`Engine`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Node {
-    host: Host,
+pub struct Node<E = Host> {
+    engine: E,
     cfg: RecoveryConfig,
     phase: Phase,
     /// Highest epoch promised: older epochs are ignored from now on.
@@ -207,10 +209,25 @@ impl Node {
         rec: RecoveryConfig,
         now: Nanos,
     ) -> Result<Node, super::ConfigError> {
-        let host = Host::new(cfg, now)?;
-        let epoch = host.epoch();
-        Ok(Node {
-            host,
+        Ok(Node::with_engine(Host::new(cfg, now)?, rec, now))
+    }
+
+    /// A host back from a crash, without its state: in epoch mode it asks to join at once.
+    pub fn restarted(
+        cfg: HostConfig,
+        rec: RecoveryConfig,
+        now: Nanos,
+    ) -> Result<(Node, Vec<Output>), super::ConfigError> {
+        Ok(Node::restarted_with(Host::restarted(cfg, now)?, rec, now))
+    }
+}
+
+impl<E: Engine> Node<E> {
+    /// Recovery software around `engine`, which boots with the cluster.
+    pub fn with_engine(engine: E, rec: RecoveryConfig, now: Nanos) -> Node<E> {
+        let epoch = engine.host().epoch();
+        Node {
+            engine,
             cfg: rec,
             phase: Phase::Normal,
             promised: epoch,
@@ -220,18 +237,13 @@ impl Node {
             trouble_since: None,
             held: VecDeque::new(),
             stats: RecoveryStats::default(),
-        })
+        }
     }
 
-    /// A host back from a crash, without its state: in epoch mode it asks to join at once.
-    pub fn restarted(
-        cfg: HostConfig,
-        rec: RecoveryConfig,
-        now: Nanos,
-    ) -> Result<(Node, Vec<Output>), super::ConfigError> {
-        let host = Host::restarted(cfg, now)?;
+    /// Recovery software around `engine`, which came back from a crash without its state.
+    pub fn restarted_with(engine: E, rec: RecoveryConfig, now: Nanos) -> (Node<E>, Vec<Output>) {
         let mut node = Node {
-            host,
+            engine,
             cfg: rec,
             phase: Phase::Normal,
             promised: 0,
@@ -246,15 +258,24 @@ impl Node {
         if rec.mode == RecoveryMode::Epochs {
             node.join(now, &mut out);
         }
-        Ok((node, out))
+        (node, out)
     }
 
     pub fn host(&self) -> &Host {
-        &self.host
+        self.engine.host()
+    }
+
+    /// The engine the software drives (a co-simulation's harness reaches its RTL engine so).
+    pub fn engine(&self) -> &E {
+        &self.engine
+    }
+
+    pub fn engine_mut(&mut self) -> &mut E {
+        &mut self.engine
     }
 
     pub fn id(&self) -> HostId {
-        self.host.id()
+        self.host().id()
     }
 
     pub fn promised(&self) -> u32 {
@@ -267,7 +288,7 @@ impl Node {
 
     /// True while the engine runs an epoch normally.
     pub fn is_normal(&self) -> bool {
-        matches!(self.phase, Phase::Normal) && !self.host.is_halted()
+        matches!(self.phase, Phase::Normal) && !self.host().is_halted()
     }
 
     /// Lost its state in a crash and not reloaded since.
@@ -277,7 +298,7 @@ impl Node {
 
     pub fn phase_name(&self) -> &'static str {
         match self.phase {
-            Phase::Normal if self.host.is_halted() => "halted",
+            Phase::Normal if self.host().is_halted() => "halted",
             Phase::Normal => "normal",
             Phase::Repairing { .. } => "repairing",
             Phase::Changing { .. } => "changing",
@@ -288,7 +309,7 @@ impl Node {
     }
 
     pub fn post(&mut self, payload: &[u8]) -> Result<super::PostId, super::PostError> {
-        self.host.post(payload)
+        self.engine.post(payload)
     }
 
     pub fn next_deadline(&self) -> Option<Nanos> {
@@ -302,7 +323,7 @@ impl Node {
         };
         let naive = (self.cfg.mode == RecoveryMode::Naive && self.is_normal())
             .then(|| self.last_accept + self.cfg.naive_timeout);
-        [self.host.next_deadline(), own, naive]
+        [self.engine.next_deadline(), own, naive]
             .into_iter()
             .flatten()
             .min()
@@ -325,7 +346,7 @@ impl Node {
             }
             return out;
         }
-        let engine = self.host.handle_frame(now, bytes);
+        let engine = self.engine.handle_frame(now, bytes);
         self.react(now, engine, Some(bytes), &mut out);
         out
     }
@@ -338,19 +359,19 @@ impl Node {
             };
             // Frames the load already covered are not news.
             let covered = Frame::decode(&frame)
-                .is_ok_and(|f| f.epoch == self.host.epoch() && f.seq < self.host.seq());
+                .is_ok_and(|f| f.epoch == self.host().epoch() && f.seq < self.host().seq());
             if covered {
                 continue;
             }
-            let engine = self.host.handle_frame(now, &frame);
+            let engine = self.engine.handle_frame(now, &frame);
             self.react(now, engine, Some(&frame), out);
         }
     }
 
     pub fn handle_timeout(&mut self, now: Nanos) -> Vec<Output> {
         let mut out = Vec::new();
-        if self.host.next_deadline().is_some_and(|d| now >= d) {
-            let engine = self.host.handle_timeout(now);
+        if self.engine.next_deadline().is_some_and(|d| now >= d) {
+            let engine = self.engine.handle_timeout(now);
             self.react(now, engine, None, &mut out);
         }
         self.phase_timeout(now, &mut out);
@@ -388,7 +409,7 @@ impl Node {
             Oob::Query => out.push(send(
                 Dest::To(from),
                 Oob::Answer {
-                    log: self.host.log().entries().to_vec(),
+                    log: self.host().log().entries().to_vec(),
                 },
             )),
             Oob::Answer { log } => self.on_answer(now, from, log, &mut out),
@@ -423,7 +444,7 @@ impl Node {
                     reason: RejectReason::WrongEpoch { got },
                     sender: Some(s),
                     ..
-                } if *got > self.host.epoch() && self.awaits_other_epoch(*got) => {
+                } if *got > self.host().epoch() && self.awaits_other_epoch(*got) => {
                     trouble = Some((Trouble::Behind, Some(*s)))
                 }
                 _ => {}
@@ -490,7 +511,7 @@ impl Node {
 
     fn start_repair(&mut self, now: Nanos, peer: HostId, frame: &[u8], out: &mut Vec<Output>) {
         self.enter_trouble(now);
-        self.host.stop();
+        self.engine.stop();
         self.phase = Phase::Repairing {
             deadline: now + self.cfg.repair_timeout,
         };
@@ -498,18 +519,18 @@ impl Node {
         out.push(send(
             Dest::To(peer),
             Oob::Fetch {
-                epoch: self.host.epoch(),
-                from: self.host.seq(),
+                epoch: self.host().epoch(),
+                from: self.host().seq(),
             },
         ));
     }
 
     fn on_fetch(&mut self, from: HostId, epoch: u32, pos: u64, out: &mut Vec<Output>) {
         // Only entries of the same epoch are the requester's chain.
-        if epoch != self.host.epoch() || pos < self.host.epoch_start() {
+        if epoch != self.host().epoch() || pos < self.host().epoch_start() {
             return;
         }
-        let entries = self.host.log().entries();
+        let entries = self.host().log().entries();
         let start = (pos as usize).min(entries.len());
         out.push(send(
             Dest::To(from),
@@ -521,7 +542,7 @@ impl Node {
     }
 
     fn on_entries(&mut self, now: Nanos, epoch: u32, entries: Vec<Entry>, out: &mut Vec<Output>) {
-        if epoch != self.host.epoch() {
+        if epoch != self.host().epoch() {
             return;
         }
         if !matches!(self.phase, Phase::Repairing { .. }) {
@@ -529,9 +550,9 @@ impl Node {
         }
         self.phase = Phase::Normal;
         self.stats.repairs += 1;
-        let before = self.host.seq();
-        let engine = self.host.repair(now, entries);
-        if self.host.seq() == before {
+        let before = self.host().seq();
+        let engine = self.engine.repair(now, entries);
+        if self.host().seq() == before {
             // The peer had nothing we lack: repair cannot make progress.
             self.start_change(now, self.promised, out);
             return;
@@ -547,7 +568,7 @@ impl Node {
     /// Coordinates a new epoch above `floor` (this host's next epoch number).
     fn start_change(&mut self, now: Nanos, floor: u32, out: &mut Vec<Output>) {
         self.enter_trouble(now);
-        let n = self.host.config().cluster.n as u32;
+        let n = self.host().config().cluster.n as u32;
         let id = u32::from(self.id().0);
         let floor = floor.max(self.promised);
         // Epoch e is coordinated by host e mod n: two coordinators never share an epoch.
@@ -558,10 +579,10 @@ impl Node {
             return; // Epoch numbers are used up: stay stopped.
         };
         self.promised = epoch;
-        self.host.stop();
+        self.engine.stop();
         self.held.clear();
         self.stats.changes_started += 1;
-        let base = self.host.log().agreed();
+        let base = self.host().log().agreed();
         let mut c = Coordination {
             epoch,
             base,
@@ -579,15 +600,15 @@ impl Node {
 
     /// Retry delays differ by host so that competing coordinators do not keep colliding.
     fn change_timeout(&self) -> Nanos {
-        let n = self.host.config().cluster.n as u64;
+        let n = self.host().config().cluster.n as u64;
         self.cfg.change_timeout + self.cfg.change_timeout * u64::from(self.id().0) / n.max(1)
     }
 
     fn own_promise(&self, base: u64) -> PromiseInfo {
-        let log = self.host.log();
+        let log = self.host().log();
         let mut tail: Vec<Entry> =
             log.entries()[(base as usize).min(log.entries().len())..].to_vec();
-        tail.extend(self.host.in_flight_entry());
+        tail.extend(self.host().in_flight_entry());
         PromiseInfo {
             last_normal: self.last_normal,
             agreed: log.agreed(),
@@ -598,14 +619,14 @@ impl Node {
 
     /// Whether this host sees a working ring it should protect from outsiders.
     fn live_ring(&self, now: Nanos) -> Option<(u32, Vec<HostId>)> {
-        let timeout = match self.host.config().claim {
+        let timeout = match self.host().config().claim {
             TokenClaim::Epochs { token_timeout } | TokenClaim::Slides { token_timeout } => {
                 token_timeout
             }
             TokenClaim::Off => 0,
         };
         (self.is_normal() && now < self.last_accept + timeout)
-            .then(|| (self.host.epoch(), self.host.ring().members().to_vec()))
+            .then(|| (self.host().epoch(), self.host().ring().members().to_vec()))
     }
 
     fn on_prepare(
@@ -634,7 +655,7 @@ impl Node {
         }
         self.enter_trouble(now);
         self.promised = epoch;
-        self.host.stop();
+        self.engine.stop();
         self.held.clear();
         self.phase = Phase::Changing {
             epoch,
@@ -666,8 +687,8 @@ impl Node {
 
     /// Once h+1 hosts that hold their state have promised, the collect window starts.
     fn check_majority(&mut self, now: Nanos) {
-        let quorum = self.host.h() + 1;
-        let n = self.host.config().cluster.n;
+        let quorum = self.host().h() + 1;
+        let n = self.host().config().cluster.n;
         let window = self.cfg.collect_window;
         let Phase::Coordinating(c) = &mut self.phase else {
             return;
@@ -698,7 +719,7 @@ impl Node {
         }
         c.highest_nack = c.highest_nack.max(promised);
         // A working ring that does not include us exists: ask to join it instead.
-        if live.is_some_and(|(_, members)| !members.contains(&self.host.id())) {
+        if live.is_some_and(|(_, members)| !members.contains(&self.host().id())) {
             self.join(now, out);
             out.push(send(
                 Dest::To(from),
@@ -723,7 +744,7 @@ impl Node {
         let Some((_, best)) = best else {
             return;
         };
-        let mut log: Vec<Entry> = self.host.log().entries()[..c.base as usize].to_vec();
+        let mut log: Vec<Entry> = self.host().log().entries()[..c.base as usize].to_vec();
         log.extend(best.tail.iter().cloned());
         let members: Vec<HostId> = c.promises.keys().copied().collect();
         let first = self.id();
@@ -763,7 +784,7 @@ impl Node {
             epoch,
             members: load.members.clone(),
         });
-        let engine = self.host.install(now, load);
+        let engine = self.engine.install(now, load);
         self.react(now, engine, None, out);
         self.replay_held(now, out);
         self.back_to_normal(now, out);
@@ -783,7 +804,7 @@ impl Node {
 
     fn join(&mut self, now: Nanos, out: &mut Vec<Output>) {
         self.enter_trouble(now);
-        self.host.stop();
+        self.engine.stop();
         self.stats.joins_requested += 1;
         self.phase = Phase::Joining {
             deadline: now + self.cfg.join_interval,
@@ -802,7 +823,7 @@ impl Node {
         }
         // A member takes the joiner in with an epoch change (the joiner may also be a member
         // that lost its state). Joins that arrive during the change are answered by it.
-        if self.host.ring().contains(self.id()) {
+        if self.host().ring().contains(self.id()) {
             self.start_change(now, self.promised.max(promised), out);
         }
     }
@@ -815,21 +836,21 @@ impl Node {
             return;
         }
         self.enter_trouble(now);
-        self.host.stop();
-        let ring = self.host.ring().clone();
+        self.engine.stop();
+        let ring = self.host().ring().clone();
         let mut peer = self.id();
-        for _ in 0..self.host.h() {
+        for _ in 0..self.host().h() {
             peer = ring.successor(peer).unwrap_or(peer);
             out.push(send(Dest::To(peer), Oob::Query));
         }
         self.phase = Phase::Querying {
             deadline: now + self.cfg.change_timeout,
-            answers: BTreeMap::from([(self.id(), self.host.log().entries().to_vec())]),
+            answers: BTreeMap::from([(self.id(), self.host().log().entries().to_vec())]),
         };
     }
 
     fn on_answer(&mut self, now: Nanos, from: HostId, log: Vec<Entry>, out: &mut Vec<Output>) {
-        let h = self.host.h();
+        let h = self.host().h();
         let Phase::Querying { answers, .. } = &mut self.phase else {
             return;
         };
@@ -852,7 +873,7 @@ impl Node {
             .unwrap_or_default();
         self.stats.naive_adoptions += 1;
         self.last_accept = now;
-        let engine = self.host.adopt(now, best);
+        let engine = self.engine.adopt(now, best);
         self.react(now, engine, None, out);
         self.back_to_normal(now, out);
     }
