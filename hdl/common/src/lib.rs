@@ -1,6 +1,7 @@
 //! What every Exo RTL block shares.
 //!
 //! - [`stream`]: the frame stream interfaces the MAC, the fabric and the engine meet at;
+//! - [`stream_slice`]: a register slice (skid buffer) for a transmit stream;
 //! - [`verilog`]: turning rust-hdl's output (a module always named `top`) into a named module
 //!   with a readable, ANSI-port wrapper, and reading its port list;
 //! - [`harness`]: registers and shift chains around a design with more ports than pins, so
@@ -13,8 +14,10 @@ pub mod harness;
 pub mod lutram;
 pub mod sim;
 pub mod stream;
+pub mod stream_slice;
 pub mod tools;
 pub mod verilog;
 
 pub use design::{check_synthesizable, Design};
 pub use stream::{Beat, FrameRxIn, FrameRxOut, FrameTxIn, FrameTxOut, BEAT_BITS, BEAT_BYTES};
+pub use stream_slice::StreamSlice;

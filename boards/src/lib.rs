@@ -1,0 +1,4 @@
+//! Exo on ECP5 boards.
+
+pub mod design;
+pub mod rtl;
