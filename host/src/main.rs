@@ -1,5 +1,6 @@
 //! `exo`: the command-line tool of the Exo project.
 
+mod build_cmd;
 mod check_cmd;
 mod hdl_cmd;
 mod sim_cmd;
@@ -31,6 +32,9 @@ enum Command {
     Emit(hdl_cmd::EmitArgs),
     /// Synthesize, place and route a design on LFE5U-25F-6BG256C; print LUT4/FF/DP16KD/Fmax.
     Pnr(hdl_cmd::PnrArgs),
+    /// Build a board's bitstream: Verilog, yosys, nextpnr-ecp5 (timing must be met), ecppack;
+    /// writes DIR/<board>.bit and DIR/report.json.
+    Build(build_cmd::BuildArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +44,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check_cmd::run(args),
         Command::Emit(args) => hdl_cmd::emit(args),
         Command::Pnr(args) => hdl_cmd::pnr(args),
+        Command::Build(args) => build_cmd::run(args),
         Command::Wire => {
             print!("{}", exo_proto::wire::layout_markdown());
             ExitCode::SUCCESS

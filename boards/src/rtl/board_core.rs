@@ -9,7 +9,7 @@
 //!                 GMII tx ◄─ GmiiTx ◄── HostLinkTx ◄── FrameBuffer             ExoEngine
 //!                                           ▲ records ◄── StreamSlice ◄──────── records    │
 //!  port 1 (Exo)   GMII rx ─► GmiiRx ─► RxCrossing (cut through) ─────────────► rx          │
-//!  (exo_rx_clock) GMII tx ◄─ GmiiTx ◄──────────────────────────────────────── tx ◄─────────┘
+//!  (exo_rx_clock) GMII tx ◄─ GmiiTx ◄── StreamSlice ◄──────────────────────── tx ◄─────────┘
 //! ```
 //!
 //! Clock domains: `clock` (125 MHz from the board's PLL) runs everything but the two MAC
@@ -91,6 +91,9 @@ pub struct BoardCore {
     link_tx: HostLinkTx,
     replies: FrameBuffer<BUFFER_ADDRESS_BITS, { BUFFER_ADDRESS_BITS + 1 }>,
     record_slice: StreamSlice,
+    /// Between the engine's transmit stream and the MAC: the MAC's `ready` comes from its
+    /// state through logic, and the engine's transmit path is timed for a registered one.
+    exo_tx_slice: StreamSlice,
     counters: CounterBank<COUNTERS>,
     leds: StatusLeds<LED_WINDOW_BITS>,
     reset_sync: BitSynchronizer,
@@ -143,6 +146,7 @@ impl BoardCore {
             link_tx: HostLinkTx::new(params.src_mac()),
             replies: Default::default(),
             record_slice: Default::default(),
+            exo_tx_slice: Default::default(),
             counters: Default::default(),
             leds: Default::default(),
             reset_sync: Default::default(),
@@ -178,6 +182,7 @@ impl Logic for BoardCore {
         self.link_tx.clock.next = self.clock.val();
         self.replies.clock.next = self.clock.val();
         self.record_slice.clock.next = self.clock.val();
+        self.exo_tx_slice.clock.next = self.clock.val();
         self.counters.clock.next = self.clock.val();
         self.leds.clock.next = self.clock.val();
         self.reset_sync.clock.next = self.clock.val();
@@ -198,11 +203,16 @@ impl Logic for BoardCore {
         self.engine.rx.valid.next = self.exo_in.out.valid.val();
         self.engine.rx.last.next = self.exo_in.out.last.val();
         self.engine.rx.error.next = self.exo_in.out.error.val();
-        self.exo_mac_tx.tx.data.next = self.engine.tx.data.val();
-        self.exo_mac_tx.tx.valid.next = self.engine.tx.valid.val();
-        self.exo_mac_tx.tx.last.next = self.engine.tx.last.val();
-        self.exo_mac_tx.tx.error.next = self.engine.tx.error.val();
-        self.engine.tx.ready.next = self.exo_mac_tx.tx.ready.val();
+        self.exo_tx_slice.inp.data.next = self.engine.tx.data.val();
+        self.exo_tx_slice.inp.valid.next = self.engine.tx.valid.val();
+        self.exo_tx_slice.inp.last.next = self.engine.tx.last.val();
+        self.exo_tx_slice.inp.error.next = self.engine.tx.error.val();
+        self.engine.tx.ready.next = self.exo_tx_slice.inp.ready.val();
+        self.exo_mac_tx.tx.data.next = self.exo_tx_slice.out.data.val();
+        self.exo_mac_tx.tx.valid.next = self.exo_tx_slice.out.valid.val();
+        self.exo_mac_tx.tx.last.next = self.exo_tx_slice.out.last.val();
+        self.exo_mac_tx.tx.error.next = self.exo_tx_slice.out.error.val();
+        self.exo_tx_slice.out.ready.next = self.exo_mac_tx.tx.ready.val();
         self.exo_txd.next = self.exo_mac_tx.gmii_txd.val();
         self.exo_tx_en.next = self.exo_mac_tx.gmii_tx_en.val();
         self.exo_tx_er.next = self.exo_mac_tx.gmii_tx_er.val();

@@ -49,7 +49,8 @@ pub struct FrameCrossing<const A: usize, const AP1: usize> {
     read_gray_2: DFF<Bits<AP1>>,
     read_conv: GrayToBinary<AP1>,
     read_seen: DFF<Bits<AP1>>,
-    full: Signal<Local, Bit>,
+    /// The RAM had at most one free entry at the last edge (registered: see `update`).
+    full: DFF<Bit>,
     commit_next: Signal<Local, Bits<AP1>>,
     // ---- Read side state
     read_ptr: DFF<Bits<AP1>>,
@@ -72,7 +73,8 @@ pub struct FrameCrossing<const A: usize, const AP1: usize> {
     queued: DFF<Bits<3>>,
     /// Beats queued or on their way: the queue must have room for all of them.
     committed_to_queue: Signal<Local, Bits<3>>,
-    capacity: Constant<Bits<AP1>>,
+    /// 2^A − 1.
+    last_entry: Constant<Bits<AP1>>,
 }
 
 impl<const A: usize, const AP1: usize> Default for FrameCrossing<A, AP1> {
@@ -115,7 +117,7 @@ impl<const A: usize, const AP1: usize> Default for FrameCrossing<A, AP1> {
             queue3: Default::default(),
             queued: Default::default(),
             committed_to_queue: Default::default(),
-            capacity: Constant::new((1usize << A).to_bits()),
+            last_entry: Constant::new(((1usize << A) - 1).to_bits()),
         }
     }
 }
@@ -132,7 +134,8 @@ impl<const A: usize, const AP1: usize> Logic for FrameCrossing<A, AP1> {
             dropping,
             read_gray_1,
             read_gray_2,
-            read_seen
+            read_seen,
+            full
         );
         dff_setup!(
             self,
@@ -157,7 +160,11 @@ impl<const A: usize, const AP1: usize> Logic for FrameCrossing<A, AP1> {
         self.read_gray_2.d.next = self.read_gray_1.q.val();
         self.read_conv.gray.next = self.read_gray_2.q.val();
         self.read_seen.d.next = self.read_conv.binary.val();
-        self.full.next = (self.write_ptr.q.val() - self.read_seen.q.val()) == self.capacity.val();
+        // Registered, from the last edge's pointers: one byte may have been written since, so
+        // "full" means one entry short of full (the RAM holds 2^A − 1 bytes of frames); a
+        // stale read pointer only errs safe.
+        self.full.d.next =
+            (self.write_ptr.q.val() - self.read_seen.q.val()) >= self.last_entry.val();
         self.ram.write_address.next = self.write_ptr.q.val().get_bits::<A>(0);
         self.ram.write_data.next = bit_cast::<9, 8>(self.inp.data.val())
             | (bit_cast::<9, 1>(self.inp.last.val().into()) << 8);
@@ -167,7 +174,7 @@ impl<const A: usize, const AP1: usize> Logic for FrameCrossing<A, AP1> {
         self.dropped.next = false;
         self.commit_next.next = self.commit_ptr.q.val();
         if self.inp.valid.val() {
-            if self.dropping.q.val() | self.full.val() {
+            if self.dropping.q.val() | self.full.q.val() {
                 self.dropping.d.next = true;
                 if self.inp.last.val() {
                     self.write_ptr.d.next = self.commit_ptr.q.val();
