@@ -20,8 +20,8 @@
 //! forwards as the PHYs' transmit clock.
 //!
 //! Reset: `reset_request` (asynchronous: the PLL not locked, or the board's button) is
-//! synchronized to `clock` and resets the engine. The first reset after configuration is a
-//! cold start (the engine boots with the cluster); a later one (the button) restarts the
+//! synchronized to `clock` and resets the engine. The first reset after configuration (the
+//! PLL locking) is a cold start (the engine boots with the cluster); a later one (the button) restarts the
 //! engine as a host that lost its state, which waits for the host software to install an
 //! epoch (`docs/engine.md`). The host link, the MACs and the crossings are not reset: they
 //! hold no protocol state and start from their initial values at configuration.
@@ -97,7 +97,9 @@ pub struct BoardCore {
     counters: CounterBank<COUNTERS>,
     leds: StatusLeds<LED_WINDOW_BITS>,
     reset_sync: BitSynchronizer,
-    /// Set by the end of the first reset: later resets are restarts, not cold starts.
+    /// A reset has begun since configuration…
+    reset_seen: DFF<Bit>,
+    /// … and ended: later resets are restarts, not cold starts.
     booted: DFF<Bit>,
     exo_good: Signal<Local, Bit>,
     exo_bad: Signal<Local, Bit>,
@@ -150,6 +152,7 @@ impl BoardCore {
             counters: Default::default(),
             leds: Default::default(),
             reset_sync: Default::default(),
+            reset_seen: Default::default(),
             booted: Default::default(),
             exo_good: Default::default(),
             exo_bad: Default::default(),
@@ -163,7 +166,7 @@ impl BoardCore {
 impl Logic for BoardCore {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, booted);
+        dff_setup!(self, clock, reset_seen, booted);
         // ---- Clocks: the receive sides on their PHY's clock, everything else on `clock`.
         self.host_mac_rx.clock.next = self.host_rx_clock.val();
         self.host_in.write_clock.next = self.host_rx_clock.val();
@@ -190,7 +193,9 @@ impl Logic for BoardCore {
         self.reset_sync.sig_in.next = self.reset_request.val();
         self.engine.reset.next = self.reset_sync.sig_out.val();
         self.engine.cold_start.next = !self.booted.q.val();
-        self.booted.d.next = self.booted.q.val() | !self.reset_sync.sig_out.val();
+        self.reset_seen.d.next = self.reset_seen.q.val() | self.reset_sync.sig_out.val();
+        self.booted.d.next =
+            self.booted.q.val() | (self.reset_seen.q.val() & !self.reset_sync.sig_out.val());
         // ---- Port 1: PHY → MAC → crossing → engine → MAC → PHY
         self.exo_mac_rx.gmii_rxd.next = self.exo_rxd.val();
         self.exo_mac_rx.gmii_rx_dv.next = self.exo_rx_dv.val();

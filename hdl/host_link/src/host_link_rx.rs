@@ -294,7 +294,6 @@ impl Logic for HostLinkRx {
         self.ev_post.next = false;
         self.ev_post_refused.next = false;
         self.ev_error.next = false;
-        self.take.next = self.rx.valid.val() & self.rx.ready.val();
         self.length.next = (self.left.q.val() << 8) | bit_cast::<16, 8>(self.rx.data.val());
         self.write_value.next =
             (self.item.q.val().get_bits::<32>(0) << 8) | bit_cast::<32, 8>(self.rx.data.val());
@@ -304,9 +303,38 @@ impl Logic for HostLinkRx {
         } else if !self.writer.committed.val() & self.reply_sent.val() {
             self.pending.d.next = self.pending.q.val() - 1;
         }
+        // The states that take bytes, decided before `take` reads `rx.ready` (the Verilog is one
+        // sequential block: a signal must be final before it is read).
         match self.state.q.val() {
             RxState::Header => {
                 self.rx.ready.next = true;
+            }
+            RxState::Skip => {
+                self.rx.ready.next = !self.ended.q.val();
+            }
+            RxState::PostHi => {
+                self.rx.ready.next = self.post.ready.val();
+            }
+            RxState::PostLo => {
+                self.rx.ready.next = self.post.ready.val();
+            }
+            RxState::PostBody => {
+                self.rx.ready.next = self.post.ready.val();
+            }
+            RxState::Count => {
+                self.rx.ready.next = !self.writer.busy.val();
+            }
+            RxState::WriteItem => {
+                self.rx.ready.next = true;
+            }
+            RxState::ReadAddr => {
+                self.rx.ready.next = true;
+            }
+            _ => {}
+        }
+        self.take.next = self.rx.valid.val() & self.rx.ready.val();
+        match self.state.q.val() {
+            RxState::Header => {
                 self.ended.d.next = false;
                 if self.take.val() {
                     self.pos.d.next = self.pos.q.val() + 1;
@@ -373,7 +401,6 @@ impl Logic for HostLinkRx {
                 }
             }
             RxState::Skip => {
-                self.rx.ready.next = !self.ended.q.val();
                 if self.ended.q.val() | (self.take.val() & self.rx.last.val()) {
                     self.state.d.next = RxState::Header;
                 }
@@ -381,7 +408,6 @@ impl Logic for HostLinkRx {
             RxState::PostHi => {
                 if self.rx.valid.val() {
                     if self.post.ready.val() {
-                        self.rx.ready.next = true;
                         self.post.valid.next = true;
                         self.post.last.next = self.rx.last.val();
                         self.post.error.next = self.rx.last.val();
@@ -398,7 +424,6 @@ impl Logic for HostLinkRx {
                 }
             }
             RxState::PostLo => {
-                self.rx.ready.next = self.post.ready.val();
                 self.post.valid.next = self.rx.valid.val();
                 self.post.last.next = (self.length.val() == 0) | self.rx.last.val();
                 self.post.error.next =
@@ -414,7 +439,6 @@ impl Logic for HostLinkRx {
                 }
             }
             RxState::PostBody => {
-                self.rx.ready.next = self.post.ready.val();
                 self.post.valid.next = self.rx.valid.val();
                 self.post.last.next = (self.left.q.val() == 1) | self.rx.last.val();
                 self.post.error.next =
@@ -429,7 +453,6 @@ impl Logic for HostLinkRx {
                 }
             }
             RxState::Count => {
-                self.rx.ready.next = !self.writer.busy.val();
                 if self.take.val() {
                     self.ended.d.next = self.rx.last.val();
                     self.left.d.next = bit_cast::<16, 8>(self.rx.data.val());
@@ -457,7 +480,6 @@ impl Logic for HostLinkRx {
                 }
             }
             RxState::WriteItem => {
-                self.rx.ready.next = true;
                 if self.take.val() {
                     self.item.d.next =
                         (self.item.q.val() << 8) | bit_cast::<40, 8>(self.rx.data.val());
@@ -507,7 +529,6 @@ impl Logic for HostLinkRx {
                 }
             }
             RxState::ReadAddr => {
-                self.rx.ready.next = true;
                 if self.take.val() {
                     self.addr.d.next = self.rx.data.val();
                     self.ended.d.next = self.rx.last.val();
