@@ -20,15 +20,15 @@ cargo test --workspace --all-targets --locked 2>&1 | tee "$log" || status=$?
 passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
 
-# cocotb tests of the emitted Verilog (hdl/*/tb): emit it into build/hdl, then pytest.
+# cocotb tests of the emitted Verilog (hdl/*/tb, boards/tb): emit it into build/hdl, then pytest.
 echo "== emit Verilog into build/hdl"
 hdl_status=0
 cargo run -q --locked -p exo-host -- emit --out build/hdl >/dev/null || hdl_status=$?
-echo "== pytest hdl/mac/tb hdl/fabric/tb"
+echo "== pytest hdl/mac/tb hdl/fabric/tb boards/tb"
 pylog=$(mktemp)
 trap 'rm -f "$log" "$pylog"' EXIT
 if [ "$hdl_status" -eq 0 ]; then
-  EXO_HDL_DIR=build/hdl .venv/bin/pytest -q hdl/mac/tb hdl/fabric/tb 2>&1 | tee "$pylog" || hdl_status=$?
+  EXO_HDL_DIR=build/hdl .venv/bin/pytest -q hdl/mac/tb hdl/fabric/tb boards/tb 2>&1 | tee "$pylog" || hdl_status=$?
 fi
 # pytest's summary line: "N passed, M failed in …" (either part may be absent).
 summary=$(grep -E '^(=+ )?[0-9]+ (passed|failed)' "$pylog" | tail -n1 || true)

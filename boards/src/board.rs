@@ -139,6 +139,13 @@ pub fn bit_name(base: &str, i: usize, n: usize) -> String {
     }
 }
 
+// Ecp5Part has no Debug; a board is known by its name.
+impl std::fmt::Debug for Board {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Board({})", self.name)
+    }
+}
+
 impl Board {
     /// Every pin of the board with its port name in the board top, in port order.
     pub fn pins(&self) -> Vec<(String, Pin)> {

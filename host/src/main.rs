@@ -26,8 +26,13 @@ enum Command {
     /// Model-check the real host model (engine + recovery) with stateright: every state within
     /// bounds (breadth-first), or seeded random walks.
     Check(check_cmd::CheckArgs),
-    /// Print the Exo network frame layout (the table the protocol document embeds).
-    Wire,
+    /// Print the Exo network frame layout (the table the protocol document embeds), or with
+    /// `--host-link` the host link's tables (docs/host_link.md).
+    Wire {
+        /// The host link's frame, ops, status codes and board registers instead.
+        #[arg(long)]
+        host_link: bool,
+    },
     /// Write the RTL as Verilog (one file per design, lint waivers, a JSON manifest).
     Emit(hdl_cmd::EmitArgs),
     /// Synthesize, place and route a design on LFE5U-25F-6BG256C; print LUT4/FF/DP16KD/Fmax.
@@ -45,8 +50,12 @@ fn main() -> ExitCode {
         Command::Emit(args) => hdl_cmd::emit(args),
         Command::Pnr(args) => hdl_cmd::pnr(args),
         Command::Build(args) => build_cmd::run(args),
-        Command::Wire => {
-            print!("{}", exo_proto::wire::layout_markdown());
+        Command::Wire { host_link } => {
+            if host_link {
+                print!("{}", exo_proto::host_link::layout_markdown());
+            } else {
+                print!("{}", exo_proto::wire::layout_markdown());
+            }
             ExitCode::SUCCESS
         }
     }

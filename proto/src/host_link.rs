@@ -112,7 +112,7 @@ pub const STATUS_CODES: [(u8, &str, &str); 7] = [
     (
         status::TRUNCATED,
         "TRUNCATED",
-        "the frame ended before the items its count announced",
+        "the frame ended before the items its count announced (in a frame padded to 60 bytes the padding reads as items: address 0x00, value 0 — a COMMAND of no operation, or a read of 0)",
     ),
     (
         status::BAD_COUNT,
