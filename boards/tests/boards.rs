@@ -17,12 +17,18 @@ fn synthesizes(board: &Board) {
     let stats = flow::synthesize(&opts, &mut |l: &str| lines.push(l.to_string()))
         .unwrap_or_else(|e| panic!("{}: {e}", board.name));
     eprintln!("{}: {}", board.name, lines.join("; "));
-    assert!(stats.dp16kd >= 7, "engine, host port buffer and reply buffer in block RAM: {stats}");
+    assert!(
+        stats.dp16kd >= 7,
+        "engine, host port buffer and reply buffer in block RAM: {stats}"
+    );
     assert!(stats.lut4 > 1000 && stats.ff > 1000, "{stats}");
     let top = std::fs::read_to_string(out.join("exo_top.v")).unwrap();
     assert!(top.contains("exo_pll pll"), "the PLL is instantiated");
     let pll = std::fs::read_to_string(out.join("exo_pll.v")).unwrap();
-    assert!(pll.contains("FREQUENCY_PIN_CLKOP=\"125\""), "ecppll made 125 MHz");
+    assert!(
+        pll.contains("FREQUENCY_PIN_CLKOP=\"125\""),
+        "ecppll made 125 MHz"
+    );
     let _ = std::fs::remove_dir_all(&out);
 }
 

@@ -19,12 +19,13 @@ OK, TRUNCATED, BAD_COUNT, BAD_ADDRESS, QUEUE_FULL, UNKNOWN_OP, BAD_VERSION = ran
 # Registers (docs/engine.md's register map; the board's from docs/host_link.md).
 SET_TOKEN_TIMEOUT = 0x09
 STATUS, EPOCH, SEQ_LO, SEQ_HI, AGREED_LO, TURN = 0x10, 0x11, 0x12, 0x13, 0x16, 0x18
-PARAMS, CLUSTER, POSTS_ACCEPTED, TOKEN_TIMEOUT = 0x1F, 0x20, 0x21, 0x1E
+PARAMS, CLUSTER, POSTS_ACCEPTED, TOKEN_TIMEOUT, QUEUE_DEPTH = 0x1F, 0x20, 0x21, 0x1E, 0x1D
 COUNTER_ACCEPTED = 0x40
 BOARD = {
     "host-rx-frames": 0x80,
     "host-rx-foreign": 0x81,
     "posts-forwarded": 0x84,
+    "posts-refused": 0x85,
     "error-replies": 0x86,
     "records-sent": 0x87,
     "exo-rx-frames": 0x89,
