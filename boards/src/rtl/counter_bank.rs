@@ -89,7 +89,7 @@ mod tests {
         let mut bank = CounterBank::<3>::default();
         bank.connect_all();
         for step in 0..10u32 {
-            bank.events.next = (step % 2 | (1 << 2)).to_bits();
+            bank.events.next = ((step % 2) | (1 << 2)).to_bits();
             cycle(&mut bank, |b| &mut b.clock);
         }
         bank.events.next = 0.into();

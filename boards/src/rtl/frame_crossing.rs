@@ -10,21 +10,19 @@
 //! the same way; each side converts what it receives to binary into a register.
 //!
 //! The reader is first-word-fall-through with backpressure, as the fabric's `FrameBuffer`:
-//! a 4-entry register queue after the RAM's two-cycle read, so `out` keeps `valid` high
-//! from a frame's first byte to its last whenever `ready` is.
+//! the register queue of `exo_hdl_common::read_queue` after the RAM's two-cycle read, so
+//! `out` keeps `valid` high from a frame's first byte to its last whenever `ready` is.
 //!
 //! Latency: a frame's first byte is on `out` about 7 read edges after its last byte was
 //! written (commit, crossing 3, conversion, RAM read 2). Parameters: `A` (address bits) and
 //! `AP1` (= A + 1). Ports: `write_clock`, `inp` (in), `good`, `bad`, `dropped` (pulses,
 //! write domain); `read_clock`, `out` (valid/ready; `error` always low).
 
-use crate::rtl::dual_clock_ram::DualClockRam;
 use crate::rtl::gray_code::GrayToBinary;
+use exo_hdl_common::block_ram::BlockRam;
+use exo_hdl_common::read_queue::ReadQueue;
 use exo_hdl_common::{FrameRxIn, FrameTxOut};
 use rust_hdl::prelude::*;
-
-/// Beats the read-side queue holds beyond the RAM.
-pub const QUEUE_ENTRIES: u32 = 4;
 
 /// The crossing (see the module documentation).
 #[derive(LogicBlock)]
@@ -39,7 +37,7 @@ pub struct FrameCrossing<const A: usize, const AP1: usize> {
     pub read_clock: Signal<In, Clock>,
     pub out: FrameTxOut,
     // ---- Storage: {last, data}
-    ram: DualClockRam<Bits<9>, A>,
+    ram: BlockRam<Bits<9>, A>,
     // ---- Write side state
     write_ptr: DFF<Bits<AP1>>,
     commit_ptr: DFF<Bits<AP1>>,
@@ -59,20 +57,8 @@ pub struct FrameCrossing<const A: usize, const AP1: usize> {
     commit_gray_2: DFF<Bits<AP1>>,
     commit_conv: GrayToBinary<AP1>,
     commit_seen: DFF<Bits<AP1>>,
-    /// A RAM read was issued last cycle: it is inside the RAM now.
-    in_flight: DFF<Bit>,
-    /// The read issued two cycles ago: its data is on `ram.read_data` now.
-    arriving: DFF<Bit>,
-    issue: Signal<Local, Bit>,
-    pop: Signal<Local, Bit>,
     read_next: Signal<Local, Bits<AP1>>,
-    queue0: DFF<Bits<9>>,
-    queue1: DFF<Bits<9>>,
-    queue2: DFF<Bits<9>>,
-    queue3: DFF<Bits<9>>,
-    queued: DFF<Bits<3>>,
-    /// Beats queued or on their way: the queue must have room for all of them.
-    committed_to_queue: Signal<Local, Bits<3>>,
+    queue: ReadQueue,
     /// 2^A − 1.
     last_entry: Constant<Bits<AP1>>,
 }
@@ -106,17 +92,8 @@ impl<const A: usize, const AP1: usize> Default for FrameCrossing<A, AP1> {
             commit_gray_2: Default::default(),
             commit_conv: Default::default(),
             commit_seen: Default::default(),
-            in_flight: Default::default(),
-            arriving: Default::default(),
-            issue: Default::default(),
-            pop: Default::default(),
             read_next: Default::default(),
-            queue0: Default::default(),
-            queue1: Default::default(),
-            queue2: Default::default(),
-            queue3: Default::default(),
-            queued: Default::default(),
-            committed_to_queue: Default::default(),
+            queue: Default::default(),
             last_entry: Constant::new(((1usize << A) - 1).to_bits()),
         }
     }
@@ -144,17 +121,11 @@ impl<const A: usize, const AP1: usize> Logic for FrameCrossing<A, AP1> {
             read_gray,
             commit_gray_1,
             commit_gray_2,
-            commit_seen,
-            in_flight,
-            arriving,
-            queue0,
-            queue1,
-            queue2,
-            queue3,
-            queued
+            commit_seen
         );
         self.ram.write_clock.next = self.write_clock.val();
         self.ram.read_clock.next = self.read_clock.val();
+        self.queue.clock.next = self.read_clock.val();
         // ---- Write side: the reader's pointer, crossed and converted.
         self.read_gray_1.d.next = self.read_gray.q.val();
         self.read_gray_2.d.next = self.read_gray_1.q.val();
@@ -202,54 +173,20 @@ impl<const A: usize, const AP1: usize> Logic for FrameCrossing<A, AP1> {
         self.commit_gray_2.d.next = self.commit_gray_1.q.val();
         self.commit_conv.gray.next = self.commit_gray_2.q.val();
         self.commit_seen.d.next = self.commit_conv.binary.val();
-        // The RAM is read at `read_ptr` every cycle; a read counts (is issued) if committed
-        // data is there and the queue has room for it and for those on their way.
+        // The RAM is read at `read_ptr` every cycle; the queue says when a read counts (a
+        // committed beat is there and it has room) and takes the data.
         self.ram.read_address.next = self.read_ptr.q.val().get_bits::<A>(0);
-        self.committed_to_queue.next = self.queued.q.val()
-            + bit_cast::<3, 1>(self.in_flight.q.val().into())
-            + bit_cast::<3, 1>(self.arriving.q.val().into());
-        self.issue.next = (self.read_ptr.q.val() != self.commit_seen.q.val())
-            & (self.committed_to_queue.val() < 4);
-        self.in_flight.d.next = self.issue.val();
-        self.arriving.d.next = self.in_flight.q.val();
+        self.queue.available.next = self.read_ptr.q.val() != self.commit_seen.q.val();
+        self.queue.ram_data.next = self.ram.read_data.val();
         self.read_next.next = self.read_ptr.q.val();
-        if self.issue.val() {
+        if self.queue.issue.val() {
             self.read_next.next = self.read_ptr.q.val() + 1;
         }
         self.read_ptr.d.next = self.read_next.val();
         self.read_gray.d.next = self.read_next.val() ^ (self.read_next.val() >> 1);
-        self.out.valid.next = self.queued.q.val() != 0;
-        self.out.data.next = self.queue0.q.val().get_bits::<8>(0);
-        self.out.last.next = self.queue0.q.val().get_bit(8);
-        self.out.error.next = false;
-        self.pop.next = (self.queued.q.val() != 0) & self.out.ready.val();
-        if self.pop.val() {
-            self.queue0.d.next = self.queue1.q.val();
-            self.queue1.d.next = self.queue2.q.val();
-            self.queue2.d.next = self.queue3.q.val();
-        }
-        // The beat arriving from the RAM goes to the first free entry after the pop.
-        if self.arriving.q.val() {
-            if (self.queued.q.val() == 0) | ((self.queued.q.val() == 1) & self.pop.val()) {
-                self.queue0.d.next = self.ram.read_data.val();
-            } else if (self.queued.q.val() == 1) | ((self.queued.q.val() == 2) & self.pop.val()) {
-                self.queue1.d.next = self.ram.read_data.val();
-            } else if (self.queued.q.val() == 2) | ((self.queued.q.val() == 3) & self.pop.val()) {
-                self.queue2.d.next = self.ram.read_data.val();
-            } else {
-                self.queue3.d.next = self.ram.read_data.val();
-            }
-        }
-        if self.arriving.q.val() & !self.pop.val() {
-            self.queued.d.next = self.queued.q.val() + 1;
-        } else if !self.arriving.q.val() & self.pop.val() {
-            self.queued.d.next = self.queued.q.val() - 1;
-        }
+        FrameTxOut::link(&mut self.out, &mut self.queue.out);
     }
 }
-
-// The update code writes the queue's size as a literal.
-const _: () = assert!(QUEUE_ENTRIES == 4);
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,6 @@
 pub mod board_core;
 pub mod counter_bank;
 pub mod distributed_ram;
-pub mod dual_clock_ram;
 pub mod exo_board;
 pub mod frame_crossing;
 pub mod gray_code;

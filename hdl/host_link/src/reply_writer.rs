@@ -67,7 +67,7 @@ mod tests {
         let mut w = ReplyWriter::default();
         w.connect_all();
         w.load.next = true;
-        w.bytes.next = 0x0102_0304_05u64.to_bits();
+        w.bytes.next = 0x01_0203_0405_u64.to_bits();
         w.count.next = 3.into();
         w.ends.next = true;
         w.discard.next = false;
