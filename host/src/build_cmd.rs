@@ -70,10 +70,14 @@ fn print_summary(report: &BuildReport, out: &std::path::Path) {
         );
     }
     let u = &report.utilization;
-    println!("LUT4        {} of {}", u.lut4.0, u.lut4.1);
-    println!("FF          {} of {}", u.ff.0, u.ff.1);
-    println!("DP16KD      {} of {}", u.dp16kd.0, u.dp16kd.1);
-    println!("IO          {} of {}", u.io.0, u.io.1);
+    for (what, cells) in [
+        ("LUT4", u.lut4),
+        ("FF", u.ff),
+        ("DP16KD", u.dp16kd),
+        ("IO", u.io),
+    ] {
+        println!("{what:<12}{} of {}", cells.used, cells.available);
+    }
     println!("time        {:.0} s", report.seconds.total);
     if let Some(bit) = &report.bitstream {
         println!("bitstream   {}", out.join(bit).display());
