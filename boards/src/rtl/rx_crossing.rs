@@ -7,7 +7,8 @@
 //! flip-flops. Neither side can wait — a receive stream has no backpressure — so:
 //!
 //! - **Reader**: it starts a frame only when [`PREFILL`] of its bytes are in (or its last
-//!   one is), then takes one byte per cycle until the frame's `last`. The two clocks are
+//!   one is), then takes one byte per cycle until the frame's `last`. It decides from the
+//!   fill level registered at the previous edge, less the byte it took since. The two clocks are
 //!   both 125 MHz within a few hundred ppm, so a frame of 1518 bytes drifts by under one
 //!   byte and the margin keeps the output free of gaps, as the engine's parser expects.
 //! - **Writer**: it never finds the FIFO full while the reader runs. If the reader's clock
@@ -18,8 +19,9 @@
 //!   fill level registered at the previous edge (one entry of margin for the write since),
 //!   which keeps its path to a comparison of registers.
 //!
-//! Latency: a byte written at a write edge is on `out` 5–6 read edges later when a frame
-//! starts (pointer crossing 3, prefill, output register), fewer in steady state.
+//! Latency: a frame's first byte is on `out` about 7 read edges after it was written
+//! (pointer crossing 3, the registered fill level 1, the prefill of 3 bytes, the output
+//! register); the rest follow one per cycle.
 //! Ports: `write_clock`, `inp` (in), `overflow` (pulse, write domain); `read_clock`, `out`.
 
 use crate::rtl::distributed_ram::DistributedRam;
@@ -65,7 +67,10 @@ pub struct RxCrossing {
     write_gray_1: DFF<Bits<5>>,
     write_gray_2: DFF<Bits<5>>,
     write_seen: GrayToBinary<5>,
-    read_fill: Signal<Local, Bits<5>>,
+    /// Entries written as of the last edge (registered: see `update`).
+    read_fill: DFF<Bits<5>>,
+    /// Entries surely there now: `read_fill` less the one taken at the last edge, if any.
+    avail: Signal<Local, Bits<5>>,
     read_next: Signal<Local, Bits<5>>,
     pop: Signal<Local, Bit>,
     out_beat: DFF<Entry>,
@@ -98,6 +103,7 @@ impl Default for RxCrossing {
             write_gray_2: Default::default(),
             write_seen: Default::default(),
             read_fill: Default::default(),
+            avail: Default::default(),
             read_next: Default::default(),
             pop: Default::default(),
             out_beat: Default::default(),
@@ -128,6 +134,7 @@ impl Logic for RxCrossing {
             in_frame,
             write_gray_1,
             write_gray_2,
+            read_fill,
             out_beat,
             out_valid
         );
@@ -172,14 +179,18 @@ impl Logic for RxCrossing {
         self.write_gray_1.d.next = self.write_gray.q.val();
         self.write_gray_2.d.next = self.write_gray_1.q.val();
         self.write_seen.gray.next = self.write_gray_2.q.val();
-        self.read_fill.next = self.write_seen.binary.val() - self.read_ptr.q.val();
+        // The fill level is registered (the Gray conversion and the subtraction stay out of
+        // the decision below); the byte taken since (`out_valid`) is subtracted from it, bytes
+        // written since are not counted yet: the reader errs on the safe side.
+        self.read_fill.d.next = self.write_seen.binary.val() - self.read_ptr.q.val();
+        self.avail.next = self.read_fill.q.val() - bit_cast::<5, 1>(self.out_valid.q.val().into());
         self.ram.read_address.next = self.read_ptr.q.val().get_bits::<4>(0);
         // In a frame: take whatever is there. Between frames: wait for the prefill, or for a
         // frame's end (a terminator, or a frame shorter than the prefill).
-        self.pop.next = (self.read_fill.val() >= 3)
-            | ((self.read_fill.val() != 0) & self.ram.read_data.val().get_bit(8));
+        self.pop.next = (self.avail.val() >= 3)
+            | ((self.avail.val() != 0) & self.ram.read_data.val().get_bit(8));
         if self.in_frame.q.val() {
-            self.pop.next = self.read_fill.val() != 0;
+            self.pop.next = self.avail.val() != 0;
         }
         self.read_next.next = self.read_ptr.q.val();
         if self.pop.val() {

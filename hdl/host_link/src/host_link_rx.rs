@@ -135,8 +135,12 @@ pub struct HostLinkRx {
     ctl_wdata_r: DFF<Bits<32>>,
     ctl_write_r: DFF<Bit>,
     ctl_read_r: DFF<Bit>,
+    /// The control port took our request at the last edge.
+    ctl_taken: DFF<Bit>,
+    /// The control port's answer, registered.
+    rvalid_r: DFF<Bit>,
+    rdata_r: DFF<Bits<32>>,
     board_addr_r: DFF<Bits<8>>,
-    take: Signal<Local, Bit>,
     length: Signal<Local, Bits<16>>,
     write_value: Signal<Local, Bits<32>>,
     // ---- Constants
@@ -209,8 +213,10 @@ impl Default for HostLinkRx {
             ctl_wdata_r: Default::default(),
             ctl_write_r: Default::default(),
             ctl_read_r: Default::default(),
+            ctl_taken: Default::default(),
+            rvalid_r: Default::default(),
+            rdata_r: Default::default(),
             board_addr_r: Default::default(),
-            take: Default::default(),
             length: Default::default(),
             write_value: Default::default(),
             ethertype_hi: byte(eh),
@@ -265,6 +271,9 @@ impl Logic for HostLinkRx {
             ctl_wdata_r,
             ctl_write_r,
             ctl_read_r,
+            ctl_taken,
+            rvalid_r,
+            rdata_r,
             board_addr_r
         );
         self.writer.clock.next = self.clock.val();
@@ -275,6 +284,16 @@ impl Logic for HostLinkRx {
         self.ctl_read.next = self.ctl_read_r.q.val();
         self.board_addr.next = self.board_addr_r.q.val();
         self.host_mac.next = self.mac.q.val();
+        // A request the control port takes drops at once (the port must not take it twice);
+        // the state machine learns of it a cycle later, from a register, and reads the answer
+        // from registers too: the port's outputs reach only these flip-flops, not the state
+        // logic (timing).
+        self.ctl_write_r.d.next = self.ctl_write_r.q.val() & !self.ctl_ready.val();
+        self.ctl_read_r.d.next = self.ctl_read_r.q.val() & !self.ctl_ready.val();
+        self.ctl_taken.d.next =
+            (self.ctl_write_r.q.val() | self.ctl_read_r.q.val()) & self.ctl_ready.val();
+        self.rvalid_r.d.next = self.ctl_rvalid.val();
+        self.rdata_r.d.next = self.ctl_rdata.val();
         self.reply.data.next = self.writer.out.data.val();
         self.reply.valid.next = self.writer.out.valid.val();
         self.reply.last.next = self.writer.out.last.val();
@@ -303,8 +322,10 @@ impl Logic for HostLinkRx {
         } else if !self.writer.committed.val() & self.reply_sent.val() {
             self.pending.d.next = self.pending.q.val() - 1;
         }
-        // The states that take bytes, decided before `take` reads `rx.ready` (the Verilog is one
-        // sequential block: a signal must be final before it is read).
+        // The states that take bytes. Each arm below repeats its own condition instead of
+        // reading `rx.ready` back: the Verilog is one sequential block (a signal read before
+        // its last assignment has its old value), and only the post states should depend on
+        // the queue's `ready` — which comes from the engine's reset — in the hardware too.
         match self.state.q.val() {
             RxState::Header => {
                 self.rx.ready.next = true;
@@ -332,11 +353,10 @@ impl Logic for HostLinkRx {
             }
             _ => {}
         }
-        self.take.next = self.rx.valid.val() & self.rx.ready.val();
         match self.state.q.val() {
             RxState::Header => {
                 self.ended.d.next = false;
-                if self.take.val() {
+                if self.rx.valid.val() {
                     self.pos.d.next = self.pos.q.val() + 1;
                     if (self.pos.q.val() >= 6) & (self.pos.q.val() < 12) {
                         self.src.d.next =
@@ -401,7 +421,7 @@ impl Logic for HostLinkRx {
                 }
             }
             RxState::Skip => {
-                if self.ended.q.val() | (self.take.val() & self.rx.last.val()) {
+                if self.ended.q.val() | (self.rx.valid.val() & self.rx.last.val()) {
                     self.state.d.next = RxState::Header;
                 }
             }
@@ -428,7 +448,7 @@ impl Logic for HostLinkRx {
                 self.post.last.next = (self.length.val() == 0) | self.rx.last.val();
                 self.post.error.next =
                     self.rx.last.val() & ((self.length.val() != 0) | self.rx.error.val());
-                if self.take.val() {
+                if self.rx.valid.val() & self.post.ready.val() {
                     self.left.d.next = self.length.val();
                     self.ended.d.next = self.rx.last.val();
                     self.state.d.next = RxState::PostBody;
@@ -443,7 +463,7 @@ impl Logic for HostLinkRx {
                 self.post.last.next = (self.left.q.val() == 1) | self.rx.last.val();
                 self.post.error.next =
                     self.rx.last.val() & ((self.left.q.val() != 1) | self.rx.error.val());
-                if self.take.val() {
+                if self.rx.valid.val() & self.post.ready.val() {
                     self.left.d.next = self.left.q.val() - 1;
                     self.ended.d.next = self.rx.last.val();
                     if self.post.last.val() {
@@ -453,7 +473,7 @@ impl Logic for HostLinkRx {
                 }
             }
             RxState::Count => {
-                if self.take.val() {
+                if self.rx.valid.val() & !self.writer.busy.val() {
                     self.ended.d.next = self.rx.last.val();
                     self.left.d.next = bit_cast::<16, 8>(self.rx.data.val());
                     self.done.d.next = 0.into();
@@ -480,7 +500,7 @@ impl Logic for HostLinkRx {
                 }
             }
             RxState::WriteItem => {
-                if self.take.val() {
+                if self.rx.valid.val() {
                     self.item.d.next =
                         (self.item.q.val() << 8) | bit_cast::<40, 8>(self.rx.data.val());
                     self.item_byte.d.next = self.item_byte.q.val() + 1;
@@ -504,7 +524,7 @@ impl Logic for HostLinkRx {
                 }
             }
             RxState::WriteIssue => {
-                if self.ctl_write_r.q.val() & (self.ctl_ready.val() | self.reset.val()) {
+                if self.ctl_taken.q.val() | self.reset.val() {
                     self.ctl_write_r.d.next = false;
                     self.done.d.next = self.done.q.val() + 1;
                     self.left.d.next = self.left.q.val() - 1;
@@ -529,7 +549,7 @@ impl Logic for HostLinkRx {
                 }
             }
             RxState::ReadAddr => {
-                if self.take.val() {
+                if self.rx.valid.val() {
                     self.addr.d.next = self.rx.data.val();
                     self.ended.d.next = self.rx.last.val();
                     if self.rx.last.val() & (self.left.q.val() != 1) {
@@ -550,14 +570,13 @@ impl Logic for HostLinkRx {
                     self.ctl_read_r.d.next = false;
                     self.item.d.next = 0.into();
                     self.state.d.next = RxState::ReadEmit;
-                } else if self.ctl_read_r.q.val() & self.ctl_ready.val() {
-                    self.ctl_read_r.d.next = false;
+                } else if self.ctl_taken.q.val() {
                     self.state.d.next = RxState::ReadWait;
                 }
             }
             RxState::ReadWait => {
-                if self.ctl_rvalid.val() | self.reset.val() {
-                    self.item.d.next = bit_cast::<40, 32>(self.ctl_rdata.val());
+                if self.rvalid_r.q.val() | self.reset.val() {
+                    self.item.d.next = bit_cast::<40, 32>(self.rdata_r.q.val());
                     if self.reset.val() {
                         self.item.d.next = 0.into();
                     }
