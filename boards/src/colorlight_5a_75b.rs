@@ -84,17 +84,68 @@ const fn phy(
 
 const DELAY_NOTE: &str = "the PHYs add the transmit clock delay themselves (FPGA: 0); the FPGA delays the receive pins by 2 ns (80 taps), as LiteX's target for this board does";
 
+/// What differs between the revisions; [`board`] adds what they share (the part, the
+/// 25 MHz clock on P6, one active-low status LED, an active-low button, the RGMII delays).
+struct Revision {
+    name: &'static str,
+    title: &'static str,
+    /// The keys of the two sources every pin of this revision is checked against.
+    agree: &'static [&'static str],
+    sources: &'static [Source],
+    host_phy: Phy,
+    exo_phy: Phy,
+    phy_resets: &'static [Pin],
+    leds: &'static [Led],
+    button: &'static str,
+    notes: &'static [&'static str],
+}
+
+const fn board(r: Revision) -> Board {
+    Board {
+        name: r.name,
+        title: r.title,
+        part_code: "LFE5U-25F-6BG256C",
+        part: &LFE5U_25F_6BG256C,
+        clock: ClockInput {
+            port: "clk25",
+            pin: pin("P6", r.agree),
+            mhz: 25.0,
+        },
+        host_phy: r.host_phy,
+        exo_phy: r.exo_phy,
+        phy_resets: r.phy_resets,
+        leds: r.leds,
+        button: Some(Button {
+            pin: Pin {
+                site: r.button,
+                io_type: "LVCMOS33",
+                attrs: "PULLMODE=UP",
+                sources: r.agree,
+            },
+            active_low: true,
+        }),
+        rgmii_rx_delay_taps: 80,
+        rgmii_tx_clock_delay_taps: 0,
+        rgmii_delay_note: DELAY_NOTE,
+        sources: r.sources,
+        notes: r.notes,
+    }
+}
+
+const fn status_led(site: &'static str, sources: &'static [&'static str]) -> Led {
+    Led {
+        pin: pin(site, sources),
+        role: LedRole::Status,
+        active_low: true,
+    }
+}
+
 /// Revision 8.0.
-pub const V8_0: Board = Board {
+pub const V8_0: Board = board(Revision {
     name: "colorlight-5a-75b-v8",
     title: "Colorlight 5A-75B V8.0",
-    part_code: "LFE5U-25F-6BG256C",
-    part: &LFE5U_25F_6BG256C,
-    clock: ClockInput {
-        port: "clk25",
-        pin: pin("P6", V8),
-        mhz: 25.0,
-    },
+    agree: V8,
+    sources: SOURCES_V8,
     host_phy: phy(
         "U11 (RTL8211FD), LiteX eth 0",
         ["J1", "J2", "L1", "L2"],
@@ -110,42 +161,21 @@ pub const V8_0: Board = Board {
         V8,
     ),
     phy_resets: &[pin("R6", V8)],
-    leds: &[Led {
-        pin: pin("T6", V8),
-        role: LedRole::Status,
-        active_low: true,
-    }],
-    button: Some(Button {
-        pin: Pin {
-            site: "R7",
-            io_type: "LVCMOS33",
-            attrs: "PULLMODE=UP",
-            sources: V8,
-        },
-        active_low: true,
-    }),
-    rgmii_rx_delay_taps: 80,
-    rgmii_tx_clock_delay_taps: 0,
-    rgmii_delay_note: DELAY_NOTE,
-    sources: SOURCES_V8,
+    leds: &[status_led("T6", V8)],
+    button: "R7",
     notes: &[
         "The 25 MHz clock on P6 comes from PHY U13: the PHY reset (R6, shared by both PHYs) is driven high for good, never pulsed (chubby75-v8).",
         "The LED (T6, DATA_LED- on J19) is active low; the button (R7, KEY+ on J19) reads low when pressed (LiteX: user_btn_n).",
         "Port 0 (host link) is PHY U11, port 1 (Exo network) is PHY U13.",
     ],
-};
+});
 
 /// Revision 7.0.
-pub const V7_0: Board = Board {
+pub const V7_0: Board = board(Revision {
     name: "colorlight-5a-75b-v7",
     title: "Colorlight 5A-75B V7.0",
-    part_code: "LFE5U-25F-6BG256C",
-    part: &LFE5U_25F_6BG256C,
-    clock: ClockInput {
-        port: "clk25",
-        pin: pin("P6", V7),
-        mhz: 25.0,
-    },
+    agree: V7,
+    sources: SOURCES_V7,
     host_phy: phy(
         "U3 (B50612D), LiteX eth 0",
         ["M1", "N6", "M2", "M3"],
@@ -161,27 +191,11 @@ pub const V7_0: Board = Board {
         V7,
     ),
     phy_resets: &[pin("P5", V7)],
-    leds: &[Led {
-        pin: pin("P11", V7),
-        role: LedRole::Status,
-        active_low: true,
-    }],
-    button: Some(Button {
-        pin: Pin {
-            site: "M13",
-            io_type: "LVCMOS33",
-            attrs: "PULLMODE=UP",
-            sources: V7,
-        },
-        active_low: true,
-    }),
-    rgmii_rx_delay_taps: 80,
-    rgmii_tx_clock_delay_taps: 0,
-    rgmii_delay_note: DELAY_NOTE,
-    sources: SOURCES_V7,
+    leds: &[status_led("P11", V7)],
+    button: "M13",
     notes: &[
         "The PHY reset (P5, shared by both PHYs) is driven high: the PHYs run from power-up.",
         "The LED (P11) is active low; the button (M13) reads low when pressed (chubby75-v7).",
         "Port 0 (host link) is PHY U3, port 1 (Exo network) is PHY U7.",
     ],
-};
+});
