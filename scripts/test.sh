@@ -20,9 +20,9 @@ cargo test --workspace --all-targets --locked 2>&1 | tee "$log" || status=$?
 passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
 
-# cocotb tests of the emitted Verilog (hdl/*/tb), and the cocotb-style Python benches of the
-# Verilated rack (verify/python/tests, through the `exo` module that maturin builds), in one
-# pytest run.
+# cocotb tests of the emitted Verilog (hdl/*/tb, boards/tb), and the cocotb-style Python
+# benches of the Verilated rack (verify/python/tests, through the `exo` module that maturin
+# builds), in one pytest run.
 echo "== emit Verilog into build/hdl"
 hdl_status=0
 cargo run -q --locked -p exo-host -- emit --out build/hdl >/dev/null || hdl_status=$?
@@ -35,7 +35,7 @@ if [ "$py_status" -eq 0 ]; then
   .venv/bin/python -m zipfile -e build/python/wheel/*.whl build/python/site || py_status=$?
 fi
 suites=()
-if [ "$hdl_status" -eq 0 ]; then suites+=(hdl/mac/tb hdl/fabric/tb); fi
+if [ "$hdl_status" -eq 0 ]; then suites+=(hdl/mac/tb hdl/fabric/tb boards/tb); fi
 if [ "$py_status" -eq 0 ]; then suites+=(verify/python/tests); fi
 echo "== pytest ${suites[*]}"
 pylog=$(mktemp)

@@ -1,7 +1,7 @@
 //! `exo emit` and `exo pnr`: the RTL as a product.
 //!
-//! `exo emit --out DIR` writes every emitted design — the engine, the MAC, the RGMII adapter
-//! and the fabric — as `<name>.v` with its readable top module, `<name>.vlt` with its lint
+//! `exo emit --out DIR` writes every emitted design — the engine, the MAC, the RGMII adapter,
+//! the fabric and the board's logic (`exo_board`) — as `<name>.v` with its readable top module, `<name>.vlt` with its lint
 //! waivers, and `manifest.json` with each design's parameters and ports. `exo pnr` synthesizes one design with yosys and places and routes it with
 //! nextpnr-ecp5 on LFE5U-25F-6BG256C at 125 MHz — never with `--timing-allow-fail` — and
 //! prints its use of LUT4, FF and DP16KD and its Fmax.
@@ -81,11 +81,21 @@ pub struct PnrArgs {
     pub engine: EngineArgs,
 }
 
-/// Every design `exo emit` writes: the engine, the MAC and its RGMII adapter, the fabric.
+/// Every design `exo emit` writes: the engine, the MAC and its RGMII adapter, the fabric, and
+/// the board's logic from the RGMII pins in (`exo_board`, around an engine of the same
+/// parameters, with the default RGMII delays).
 pub fn designs(engine: &EngineArgs, fabric_ports: usize) -> Result<Vec<Design>, String> {
     let mut all = vec![exo_engine::design(&engine.params()).map_err(|e| format!("engine: {e}"))?];
     all.extend(exo_mac::designs());
     all.push(exo_fabric::design(fabric_ports).map_err(|e| format!("fabric: {e}"))?);
+    all.push(
+        exo_boards::design::design(
+            &engine.params(),
+            exo_mac::RGMII_RX_DELAY_TAPS,
+            exo_mac::RGMII_TX_CLOCK_DELAY_TAPS,
+        )
+        .map_err(|e| format!("board: {e}"))?,
+    );
     Ok(all)
 }
 

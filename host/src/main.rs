@@ -1,5 +1,6 @@
 //! `exo`: the command-line tool of the Exo project.
 
+mod build_cmd;
 mod check_cmd;
 mod hdl_cmd;
 mod rtl_cmd;
@@ -27,12 +28,20 @@ enum Command {
     /// Model-check the real host model (engine + recovery) with stateright: every state within
     /// bounds (breadth-first), or seeded random walks.
     Check(check_cmd::CheckArgs),
-    /// Print the Exo network frame layout (the table the protocol document embeds).
-    Wire,
+    /// Print the Exo network frame layout (the table the protocol document embeds), or with
+    /// `--host-link` the host link's tables (docs/host_link.md).
+    Wire {
+        /// The host link's frame, ops, status codes and board registers instead.
+        #[arg(long)]
+        host_link: bool,
+    },
     /// Write the RTL as Verilog (one file per design, lint waivers, a JSON manifest).
     Emit(hdl_cmd::EmitArgs),
     /// Synthesize, place and route a design on LFE5U-25F-6BG256C; print LUT4/FF/DP16KD/Fmax.
     Pnr(hdl_cmd::PnrArgs),
+    /// Build a board's bitstream: Verilog, yosys, nextpnr-ecp5 (timing must be met), ecppack;
+    /// writes DIR/<board>.bit and DIR/report.json.
+    Build(build_cmd::BuildArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,8 +51,13 @@ fn main() -> ExitCode {
         Command::Check(args) => check_cmd::run(args),
         Command::Emit(args) => hdl_cmd::emit(args),
         Command::Pnr(args) => hdl_cmd::pnr(args),
-        Command::Wire => {
-            print!("{}", exo_proto::wire::layout_markdown());
+        Command::Build(args) => build_cmd::run(args),
+        Command::Wire { host_link } => {
+            if host_link {
+                print!("{}", exo_proto::host_link::layout_markdown());
+            } else {
+                print!("{}", exo_proto::wire::layout_markdown());
+            }
             ExitCode::SUCCESS
         }
     }

@@ -947,3 +947,48 @@ fn rtl_refuses_what_the_engine_cannot_run() {
         assert!(stderr(&out).contains(want), "{}", describe(&args, &out));
     }
 }
+
+// ---- Boards -------------------------------------------------------------------------------------
+
+#[test]
+fn build_lists_the_boards_and_refuses_unknown_ones() {
+    let out = exo(&["build", "--list"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        describe(&["build", "--list"], &out)
+    );
+    for board in ["colorlight-5a-75b-v8", "colorlight-5a-75b-v7", "ecp5-versa"] {
+        assert!(stdout(&out).contains(board), "{board} listed");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().to_str().unwrap();
+    let args = ["build", "--board", "ulx3s", "--out", out_dir];
+    let out = exo(&args);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&args, &out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("unknown board \"ulx3s\"") && err.contains("ecp5-versa"),
+        "names the board and lists the known ones: {err}"
+    );
+    let args = [
+        "build",
+        "--board",
+        "ecp5-versa",
+        "--out",
+        out_dir,
+        "--nodes",
+        "300",
+    ];
+    let out = exo(&args);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&args, &out));
+    assert!(
+        stderr(&out).contains("hosts = 300"),
+        "{}",
+        describe(&args, &out)
+    );
+    usage_error(&["build", "--board", "ecp5-versa"]);
+    let out = exo(&["build", "--board", "ecp5-versa"]);
+    assert!(stderr(&out).contains("--out"), "names the missing option");
+}

@@ -2,12 +2,14 @@
 //!
 //! - [`wire`]: the network frame, one table of fields, encoder and decoder.
 //! - [`fcs`]: the Ethernet CRC-32 used to protect every frame.
+//! - [`host_link`]: the frames between a host and the engine on its board.
 //! - [`model`]: the sans-IO state machine of one host, the reference every other
 //!   implementation (the RTL engine, the host runtime) is held to.
 //!
 //! Nothing here does I/O, reads a clock or spawns a thread: time is passed in.
 
 pub mod fcs;
+pub mod host_link;
 pub mod model;
 pub mod rng;
 pub mod wire;

@@ -128,7 +128,8 @@ pub fn synth_ecp5(dir: &Path, files: &[&str], top: &str) -> Result<SynthStats, T
     Ok(parse_stat(&stat))
 }
 
-fn parse_stat(stat: &str) -> SynthStats {
+/// Reads the cell counts from yosys's `stat` output.
+pub fn parse_stat(stat: &str) -> SynthStats {
     let count = |cell: &str| -> u64 {
         stat.lines()
             .filter_map(|l| {

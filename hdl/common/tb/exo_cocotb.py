@@ -18,7 +18,10 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def hdl_dir():
-    return Path(os.environ.get("EXO_HDL_DIR", ROOT / "build" / "hdl")).resolve()
+    """EXO_HDL_DIR, a relative one taken from the project root (the simulator runs in its own
+    directory), else build/hdl."""
+    d = Path(os.environ.get("EXO_HDL_DIR", ROOT / "build" / "hdl"))
+    return (d if d.is_absolute() else ROOT / d).resolve()
 
 
 def design_files(name, extra=()):

@@ -23,14 +23,15 @@
 //! cannot compute it from `A`). Ports: `clock`; `rx` (frames in); `out` (frames out,
 //! valid/ready, `error` always low); `drops`, `errors` (32-bit frame counters).
 
-use crate::block_ram::BlockRam;
+use exo_hdl_common::block_ram::BlockRam;
+use exo_hdl_common::read_queue::ReadQueue;
 use exo_hdl_common::{FrameRxIn, FrameTxOut};
 use rust_hdl::prelude::*;
 
 /// Bits of the drop and error counters.
 pub const COUNTER_BITS: usize = 32;
 /// Beats the read-side queue holds beyond the RAM.
-pub const QUEUE_ENTRIES: usize = 4;
+pub use exo_hdl_common::read_queue::QUEUE_ENTRIES;
 
 /// The buffer (see the module documentation).
 #[derive(LogicBlock)]
@@ -56,19 +57,7 @@ pub struct FrameBuffer<const A: usize, const AP1: usize> {
     error_count: DFF<Bits<COUNTER_BITS>>,
     // Read side
     read_ptr: DFF<Bits<AP1>>,
-    /// A RAM read was issued last cycle: it is inside the RAM now.
-    in_flight: DFF<Bit>,
-    /// The read issued two cycles ago: its data is on `ram.read_data` now.
-    arriving: DFF<Bit>,
-    issue: Signal<Local, Bit>,
-    pop: Signal<Local, Bit>,
-    queue0: DFF<Bits<9>>,
-    queue1: DFF<Bits<9>>,
-    queue2: DFF<Bits<9>>,
-    queue3: DFF<Bits<9>>,
-    queued: DFF<Bits<3>>,
-    /// Beats queued or on their way: the queue must have room for all of them.
-    committed_to_queue: Signal<Local, Bits<3>>,
+    queue: ReadQueue,
     // Constants
     capacity: Constant<Bits<AP1>>,
 }
@@ -94,16 +83,7 @@ impl<const A: usize, const AP1: usize> Default for FrameBuffer<A, AP1> {
             drop_count: Default::default(),
             error_count: Default::default(),
             read_ptr: Default::default(),
-            in_flight: Default::default(),
-            arriving: Default::default(),
-            issue: Default::default(),
-            pop: Default::default(),
-            queue0: Default::default(),
-            queue1: Default::default(),
-            queue2: Default::default(),
-            queue3: Default::default(),
-            queued: Default::default(),
-            committed_to_queue: Default::default(),
+            queue: Default::default(),
             capacity: Constant::new((1usize << A).to_bits()),
         }
     }
@@ -120,16 +100,11 @@ impl<const A: usize, const AP1: usize> Logic for FrameBuffer<A, AP1> {
             dropping,
             drop_count,
             error_count,
-            read_ptr,
-            in_flight,
-            arriving,
-            queue0,
-            queue1,
-            queue2,
-            queue3,
-            queued
+            read_ptr
         );
-        self.ram.clock.next = self.clock.val();
+        self.ram.write_clock.next = self.clock.val();
+        self.ram.read_clock.next = self.clock.val();
+        self.queue.clock.next = self.clock.val();
         self.drops.next = self.drop_count.q.val();
         self.errors.next = self.error_count.q.val();
         // Write side: a beat goes in unless the RAM is full or its frame already lost one.
@@ -159,46 +134,15 @@ impl<const A: usize, const AP1: usize> Logic for FrameBuffer<A, AP1> {
                 }
             }
         }
-        // Read side: the RAM is read at `read_ptr` every cycle; a read counts (is issued) if
-        // committed data is there and the queue has room for it and for those on their way.
+        // Read side: the RAM is read at `read_ptr` every cycle; the queue says when a read
+        // counts (a committed beat is there and it has room) and takes the data.
         self.ram.read_address.next = self.read_ptr.q.val().get_bits::<A>(0);
-        self.committed_to_queue.next = self.queued.q.val()
-            + bit_cast::<3, 1>(self.in_flight.q.val().into())
-            + bit_cast::<3, 1>(self.arriving.q.val().into());
-        self.issue.next = (self.read_ptr.q.val() != self.commit_ptr.q.val())
-            & (self.committed_to_queue.val() < 4);
-        self.in_flight.d.next = self.issue.val();
-        self.arriving.d.next = self.in_flight.q.val();
-        if self.issue.val() {
+        self.queue.available.next = self.read_ptr.q.val() != self.commit_ptr.q.val();
+        self.queue.ram_data.next = self.ram.read_data.val();
+        if self.queue.issue.val() {
             self.read_ptr.d.next = self.read_ptr.q.val() + 1;
         }
-        self.out.valid.next = self.queued.q.val() != 0;
-        self.out.data.next = self.queue0.q.val().get_bits::<8>(0);
-        self.out.last.next = self.queue0.q.val().get_bit(8);
-        self.out.error.next = false;
-        self.pop.next = (self.queued.q.val() != 0) & self.out.ready.val();
-        if self.pop.val() {
-            self.queue0.d.next = self.queue1.q.val();
-            self.queue1.d.next = self.queue2.q.val();
-            self.queue2.d.next = self.queue3.q.val();
-        }
-        // The beat arriving from the RAM goes to the first free entry after the pop.
-        if self.arriving.q.val() {
-            if (self.queued.q.val() == 0) | ((self.queued.q.val() == 1) & self.pop.val()) {
-                self.queue0.d.next = self.ram.read_data.val();
-            } else if (self.queued.q.val() == 1) | ((self.queued.q.val() == 2) & self.pop.val()) {
-                self.queue1.d.next = self.ram.read_data.val();
-            } else if (self.queued.q.val() == 2) | ((self.queued.q.val() == 3) & self.pop.val()) {
-                self.queue2.d.next = self.ram.read_data.val();
-            } else {
-                self.queue3.d.next = self.ram.read_data.val();
-            }
-        }
-        if self.arriving.q.val() & !self.pop.val() {
-            self.queued.d.next = self.queued.q.val() + 1;
-        } else if !self.arriving.q.val() & self.pop.val() {
-            self.queued.d.next = self.queued.q.val() - 1;
-        }
+        FrameTxOut::link(&mut self.out, &mut self.queue.out);
     }
 }
 

@@ -2,14 +2,12 @@
 //! (N → 1, whole frames, never reordered) and is then broadcast to all hosts (1 → N), the
 //! sender included.
 //!
-//! - [`block_ram`]: the buffers' RAM, with the block RAM's output register;
 //! - [`frame_buffer`]: one input's store-and-forward buffer with its drop counter;
 //! - [`aggregate`]: N buffers and a round-robin arbiter → one ordered stream;
 //! - [`broadcast`]: one stream → N outputs in lockstep;
 //! - [`fabric`]: both together — `exo_fabric.v`, built by [`design`].
 
 pub mod aggregate;
-pub mod block_ram;
 pub mod broadcast;
 pub mod fabric;
 pub mod frame_buffer;

@@ -50,7 +50,7 @@ pub const PROBES: [(&str, &str, usize); 10] = [
     ("p_holder", "core$holder", 8),
     ("p_if_valid", "core$inflight_valid", 1),
     ("p_if_seq", "core$inflight_seq", 64),
-    ("p_hist", "core$hist_bitmap", 0),
+    ("p_hist", "history$bitmap", 0),
 ];
 
 /// Per-host ports: (name, direction, width); the port of host i is `<name>_<i>`.
@@ -254,6 +254,6 @@ mod tests {
         let v = verilog("rack", &["e0".into(), "e1".into(), "e2".into()]);
         assert!(v.contains("e2 eng_2 ("));
         assert!(v.contains("assign p_seq_1 = eng_1.core.core$seq;"));
-        assert!(v.contains("assign p_hist_0 = eng_0.core.core$hist_bitmap[2:0];"));
+        assert!(v.contains("assign p_hist_0 = eng_0.core.history$bitmap[2:0];"));
     }
 }

