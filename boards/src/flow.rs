@@ -243,7 +243,7 @@ fn place_and_route(
     let lpf = format!("{}.lpf", opts.board.name);
     let config = format!("{}.config", opts.board.name);
     let json = format!("{TOP}.json");
-    let args = [
+    let mut args = vec![
         part.device_flag,
         "--package",
         part.package,
@@ -260,6 +260,7 @@ fn place_and_route(
         "--seed",
         &seed,
     ];
+    args.extend_from_slice(&tools::PLACER_ARGS);
     let report_path = dir.join("nextpnr_report.json");
     let _ = std::fs::remove_file(&report_path);
     let result = run_logged(

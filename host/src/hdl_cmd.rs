@@ -5,9 +5,16 @@
 //! waivers, and `manifest.json` with each design's parameters and ports. `exo pnr` synthesizes one design with yosys and places and routes it with
 //! nextpnr-ecp5 on LFE5U-25F-6BG256C at 125 MHz — never with `--timing-allow-fail` — and
 //! prints its use of LUT4, FF and DP16KD and its Fmax.
+//!
+//! The design is placed inside the place-and-route [`Harness`]: every port on a register, as
+//! on a board, where the engine's neighbours (MACs, host link, slices) are registered. Without
+//! it, 142 pins spread around the package pull the logic they touch apart and the figure
+//! measures the pin ring rather than the engine. The harness's own cells are printed beside
+//! the totals.
 
 use clap::{Args, ValueEnum};
 use exo_engine::EngineParams;
+use exo_hdl_common::harness::Harness;
 use exo_hdl_common::tools::{self, LFE5U_25F_6BG256C};
 use exo_hdl_common::Design;
 use std::path::PathBuf;
@@ -155,18 +162,22 @@ pub fn pnr(args: PnrArgs) -> ExitCode {
         args.mhz,
         dir.display()
     );
-    let report = match design.place_and_route(&dir, &LFE5U_25F_6BG256C, args.mhz, args.seed) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("exo pnr: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let harness = Harness::new(&design, &["clock"]);
+    let report =
+        match harness.place_and_route(&design, &dir, &LFE5U_25F_6BG256C, args.mhz, args.seed) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("exo pnr: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
     if args.json {
+        let (h_lut, h_ff) = harness.cost();
         let out = serde_json::json!({
             "design": design.name,
             "parameters": design.parameters,
             "report": report,
+            "harness": { "lut4": h_lut, "ff": h_ff },
         });
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
@@ -175,8 +186,17 @@ pub fn pnr(args: PnrArgs) -> ExitCode {
             "part        {}-{}{}",
             report.device, report.speed, report.package
         );
-        println!("LUT4        {}", report.lut4);
-        println!("FF          {}", report.ff);
+        let (h_lut, h_ff) = harness.cost();
+        println!(
+            "LUT4        {} (of which the harness {h_lut}: engine {})",
+            report.lut4,
+            report.lut4.saturating_sub(h_lut as u64)
+        );
+        println!(
+            "FF          {} (of which the harness {h_ff}: engine {})",
+            report.ff,
+            report.ff.saturating_sub(h_ff as u64)
+        );
         println!("DP16KD      {}", report.dp16kd);
         println!("IO          {}", report.io);
         for (clock, f) in &report.fmax_mhz {

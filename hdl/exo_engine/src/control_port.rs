@@ -177,6 +177,11 @@ pub struct ControlPort {
     /// Slow read: 0 none, 1 waiting for quiet, 2 address presented, 3 data captured.
     slow: DFF<Bits<2>>,
     slow_ring: DFF<Bit>,
+    /// The shared read ports (history port b, the ring table's lookup) are the control
+    /// port's from the cycle after the engine was seen quiet until the read ends: never while
+    /// the engine may use them, and their multiplexers are steered from flip-flops.
+    hist_read_r: DFF<Bit>,
+    ring_lookup_r: DFF<Bit>,
     /// A register read in progress: its address.
     raddr: DFF<Bits<8>>,
     /// The ring table answers a cycle later than the history RAM: slow reads wait one more.
@@ -186,11 +191,13 @@ pub struct ControlPort {
     rvalue: DFF<Bits<32>>,
     rpending3: DFF<Bit>,
     rv_state: DFF<Bits<32>>,
+    rv_state_hi: DFF<Bits<32>>,
     rv_map: DFF<Bits<32>>,
     rv_counter: DFF<Bits<32>>,
     word_at: Signal<Local, Bits<8>>,
     map_value: Signal<Local, Bits<32>>,
-    reg_value: Signal<Local, Bits<32>>,
+    reg_lo: Signal<Local, Bits<32>>,
+    reg_hi: Signal<Local, Bits<32>>,
     taking: Signal<Local, Bit>,
     params_word: Constant<Bits<32>>,
     cluster_word: Constant<Bits<32>>,
@@ -277,6 +284,8 @@ impl ControlPort {
             rvalid_r: Default::default(),
             slow: Default::default(),
             slow_ring: Default::default(),
+            hist_read_r: Default::default(),
+            ring_lookup_r: Default::default(),
             raddr: Default::default(),
             slow_wait: Default::default(),
             rpending: Default::default(),
@@ -284,11 +293,13 @@ impl ControlPort {
             rvalue: Default::default(),
             rpending3: Default::default(),
             rv_state: Default::default(),
+            rv_state_hi: Default::default(),
             rv_map: Default::default(),
             rv_counter: Default::default(),
             word_at: Default::default(),
             map_value: Default::default(),
-            reg_value: Default::default(),
+            reg_lo: Default::default(),
+            reg_hi: Default::default(),
             taking: Default::default(),
             params_word: Constant::new(word.to_bits()),
             cluster_word: Constant::new((cluster as u64).to_bits()),
@@ -320,12 +331,15 @@ impl Logic for ControlPort {
             rvalid_r,
             slow,
             slow_ring,
+            hist_read_r,
+            ring_lookup_r,
             raddr,
             rpending,
             rpending2,
             rvalue,
             rpending3,
             rv_state,
+            rv_state_hi,
             rv_map,
             rv_counter,
             slow_wait
@@ -354,9 +368,9 @@ impl Logic for ControlPort {
         self.set_timeout.next = false;
         self.timeout_in.next = self.w_data.q.val().get_bits::<24>(0);
         self.counter_sel.next = self.raddr.q.val().get_bits::<5>(0);
-        self.ring_lookup.next = (self.slow.q.val() != 0) & self.slow_ring.q.val();
+        self.ring_lookup.next = self.ring_lookup_r.q.val();
         self.ring_lookup_id.next = self.ring_index.q.val();
-        self.hist_read.next = (self.slow.q.val() != 0) & !self.slow_ring.q.val();
+        self.hist_read.next = self.hist_read_r.q.val();
         self.hist_addr_r.d.next = self.hist_newest.val() - self.hist_index.q.val();
         self.hist_addr.next = self.hist_addr_r.q.val();
         self.rvalid_r.d.next = false;
@@ -371,10 +385,12 @@ impl Logic for ControlPort {
             & !self.w_go.q.val();
         self.taking.next = self.ready.val() & (self.write.val() | self.read.val());
         // ---- Register reads
-        self.reg_value.next = 0.into();
+        // Two words, each from half of the registers (a short mux apiece); the answer
+        // stage picks one.
+        self.reg_lo.next = 0.into();
         match self.raddr.q.val().index() {
             16 => {
-                self.reg_value.next = bit_cast::<32, 2>(self.status.val())
+                self.reg_lo.next = bit_cast::<32, 2>(self.status.val())
                     | (bit_cast::<32, 3>(self.halt_kind.val()) << 2)
                     | (bit_cast::<32, 1>(self.core_busy.val().into()) << 5)
                     | (bit_cast::<32, 1>(self.pending.q.val().any().into()) << 6)
@@ -382,62 +398,66 @@ impl Logic for ControlPort {
                     | (bit_cast::<32, 1>(self.refused.q.val().into()) << 8);
             }
             17 => {
-                self.reg_value.next = self.epoch.val();
+                self.reg_lo.next = self.epoch.val();
             }
             18 => {
-                self.reg_value.next = self.seq.val().get_bits::<32>(0);
+                self.reg_lo.next = self.seq.val().get_bits::<32>(0);
             }
             19 => {
-                self.reg_value.next = self.seq.val().get_bits::<32>(32);
+                self.reg_lo.next = self.seq.val().get_bits::<32>(32);
             }
             20 => {
-                self.reg_value.next = self.epoch_start.val().get_bits::<32>(0);
+                self.reg_lo.next = self.epoch_start.val().get_bits::<32>(0);
             }
             21 => {
-                self.reg_value.next = self.epoch_start.val().get_bits::<32>(32);
+                self.reg_lo.next = self.epoch_start.val().get_bits::<32>(32);
             }
             22 => {
-                self.reg_value.next = self.agreed.val().get_bits::<32>(0);
+                self.reg_lo.next = self.agreed.val().get_bits::<32>(0);
             }
             23 => {
-                self.reg_value.next = self.agreed.val().get_bits::<32>(32);
+                self.reg_lo.next = self.agreed.val().get_bits::<32>(32);
             }
+            _ => {}
+        }
+        self.reg_hi.next = 0.into();
+        match self.raddr.q.val().index() {
             24 => {
-                self.reg_value.next = bit_cast::<32, 8>(self.holder.val())
+                self.reg_hi.next = bit_cast::<32, 8>(self.holder.val())
                     | (bit_cast::<32, 8>(self.own_pos.val()) << 8)
                     | (bit_cast::<32, 9>(self.ring_len.val()) << 16);
             }
             25 => {
-                self.reg_value.next = bit_cast::<32, 8>(self.hist_len.val());
+                self.reg_hi.next = bit_cast::<32, 8>(self.hist_len.val());
             }
             26 => {
-                self.reg_value.next = bit_cast::<32, 1>(self.inflight_valid.val().into())
+                self.reg_hi.next = bit_cast::<32, 1>(self.inflight_valid.val().into())
                     | (bit_cast::<32, 1>(self.inflight_post.val().into()) << 1)
                     | (bit_cast::<32, 1>(self.inflight_acceptable.val().into()) << 2);
             }
             27 => {
-                self.reg_value.next = self.inflight_seq.val().get_bits::<32>(0);
+                self.reg_hi.next = self.inflight_seq.val().get_bits::<32>(0);
             }
             28 => {
-                self.reg_value.next = self.inflight_seq.val().get_bits::<32>(32);
+                self.reg_hi.next = self.inflight_seq.val().get_bits::<32>(32);
             }
             29 => {
-                self.reg_value.next = bit_cast::<32, 7>(self.queue_depth.val());
+                self.reg_hi.next = bit_cast::<32, 7>(self.queue_depth.val());
             }
             30 => {
-                self.reg_value.next = bit_cast::<32, 24>(self.timeout.val());
+                self.reg_hi.next = bit_cast::<32, 24>(self.timeout.val());
             }
             31 => {
-                self.reg_value.next = self.params_word.val();
+                self.reg_hi.next = self.params_word.val();
             }
             32 => {
-                self.reg_value.next = self.cluster_word.val();
+                self.reg_hi.next = self.cluster_word.val();
             }
             33 => {
-                self.reg_value.next = self.posts_accepted.val();
+                self.reg_hi.next = self.posts_accepted.val();
             }
             34 => {
-                self.reg_value.next = self.posts_rejected.val();
+                self.reg_hi.next = self.posts_rejected.val();
             }
             _ => {}
         }
@@ -455,10 +475,14 @@ impl Logic for ControlPort {
         }
         // Three stages: a word from each source group (state, bitmaps, counters, each near
         // its source), the group's word, then the answer.
-        self.rv_state.d.next = self.reg_value.val();
+        self.rv_state.d.next = self.reg_lo.val();
+        self.rv_state_hi.d.next = self.reg_hi.val();
         self.rv_map.d.next = self.map_value.val();
         self.rv_counter.d.next = self.counter_value.val();
         self.rvalue.d.next = self.rv_state.q.val();
+        if self.raddr.q.val() >= 24 {
+            self.rvalue.d.next = self.rv_state_hi.q.val();
+        }
         if (self.raddr.q.val() >= 0x28) & (self.raddr.q.val() < 0x38) {
             self.rvalue.d.next = self.rv_map.q.val();
         }
@@ -488,6 +512,8 @@ impl Logic for ControlPort {
         if self.slow.q.val() == 1 {
             if self.quiet.val() & !self.tx_busy.val() {
                 self.slow.d.next = 2.into();
+                self.hist_read_r.d.next = !self.slow_ring.q.val();
+                self.ring_lookup_r.d.next = self.slow_ring.q.val();
             }
         } else if self.slow.q.val() == 2 {
             self.slow.d.next = 3.into();
@@ -496,6 +522,8 @@ impl Logic for ControlPort {
         } else if self.slow.q.val() == 3 {
             self.slow_wait.d.next = false;
             self.slow.d.next = 0.into();
+            self.hist_read_r.d.next = false;
+            self.ring_lookup_r.d.next = false;
             self.rvalid_r.d.next = true;
             self.rdata_r.d.next = bit_cast::<32, 8>(self.hist_data.val());
             if self.slow_ring.q.val() {
@@ -570,6 +598,8 @@ impl Logic for ControlPort {
             self.pending.d.next = 0.into();
             self.refused.d.next = false;
             self.slow.d.next = 0.into();
+            self.hist_read_r.d.next = false;
+            self.ring_lookup_r.d.next = false;
             self.rvalid_r.d.next = false;
             self.rpending.d.next = false;
             self.rpending2.d.next = false;

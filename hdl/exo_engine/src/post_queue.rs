@@ -40,8 +40,9 @@
 //! `posts_rejected`) and becomes visible (`head_valid`, `depth`) after edge `t + 1`: its
 //! descriptor is written at `t` and the descriptor RAM's registered read returns it one edge
 //! later. `commit` sampled at
-//! edge `t` pops the head after `t` (the next descriptor is read through the forwarded address,
-//! so `head_len` is right in the same cycle). A post's bytes reach the byte count after edge
+//! edge `t` is registered and pops the head at `t + 1` (the next descriptor is read through
+//! the forwarded address, so `head_len` is right in the cycle after the pop); the core starts
+//! no frame meanwhile. A post's bytes reach the byte count after edge
 //! `t + 2`, and a pop's after the edge that follows it; `ready` (for a new post) stays low
 //! until a published post is counted, so the lag never lets the queue overfill, and a pop's
 //! lag only delays the room it frees by a cycle.
@@ -101,6 +102,9 @@ pub struct PostQueue {
     declared: DFF<Bits<16>>,
     got: DFF<Bits<LEN_BITS>>,
     bad: DFF<Bit>,
+    /// `commit` as of the last edge: the pop starts from a flip-flop beside the descriptor
+    /// RAM instead of from the core, across the chip.
+    commit_r: DFF<Bit>,
     // The ring: the head's first byte, the byte after the newest message, bytes in use.
     head_start: DFF<Bits<QUEUE_ADDR_BITS>>,
     tail: DFF<Bits<QUEUE_ADDR_BITS>>,
@@ -183,6 +187,7 @@ impl PostQueue {
             declared: Default::default(),
             got: Default::default(),
             bad: Default::default(),
+            commit_r: Default::default(),
             head_start: Default::default(),
             tail: Default::default(),
             used: Default::default(),
@@ -227,8 +232,8 @@ impl Logic for PostQueue {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, declared, got, bad, head_start, tail, used, pub_len, delta,
-            counting, room_r, slot_wr, slot_rd, slot_rd_p1, nonempty, visible, publishing,
+            self, clock, state, declared, got, bad, commit_r, head_start, tail, used, pub_len,
+            delta, counting, room_r, slot_wr, slot_rd, slot_rd_p1, nonempty, visible, publishing,
             rejecting, accepted, rejected
         );
         self.payload.write_clock.next = self.clock.val();
@@ -317,7 +322,8 @@ impl Logic for PostQueue {
         // that a pop shows the next head's length in the next cycle.
         self.head_valid.next = self.nonempty.q.val();
         self.head_len.next = self.lengths.read_data.val();
-        self.pop.next = self.commit.val() & self.head_valid.val();
+        self.commit_r.d.next = self.commit.val() & !self.reset.val();
+        self.pop.next = self.commit_r.q.val() & self.nonempty.q.val();
         self.lengths.read_address.next = self.slot_rd.q.val();
         if self.pop.val() {
             self.lengths.read_address.next = self.slot_rd_p1.q.val();
@@ -484,10 +490,12 @@ mod tests {
         settle(q);
     }
 
+    /// A commit pulse, and the edge at which the queue pops.
     fn commit(q: &mut PostQueue) {
         q.commit.next = true;
         step(q);
         q.commit.next = false;
+        step(q);
         settle(q);
     }
 

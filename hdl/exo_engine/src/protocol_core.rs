@@ -241,6 +241,8 @@ pub struct ProtocolCore {
     hp_r: DFF<Bit>,
     /// The queue's commit, registered like the history commands.
     commit_r: DFF<Bit>,
+    /// `commit_r` a cycle later, while the queue (which registers it again) pops.
+    commit_r2: DFF<Bit>,
     commit_now: Signal<Local, Bit>,
     seq_max: DFF<Bit>,
     hpid_r: DFF<Bits<8>>,
@@ -420,6 +422,7 @@ impl ProtocolCore {
             in_epoch: Default::default(),
             hp_r: Default::default(),
             commit_r: Default::default(),
+            commit_r2: Default::default(),
             commit_now: Default::default(),
             seq_max: Default::default(),
             hpid_r: Default::default(),
@@ -510,6 +513,7 @@ impl Logic for ProtocolCore {
             hp_r,
             own_len,
             commit_r,
+            commit_r2,
             seq_max,
             hpid_r,
             hev_r,
@@ -724,6 +728,7 @@ impl Logic for ProtocolCore {
             & !self.hp_r.q.val()
             & !self.hcl_r.q.val()
             & !self.commit_r.q.val()
+            & !self.commit_r2.q.val()
         {
             self.want_tx.d.next = false;
             if self.status_r.q.val() == 0 {
@@ -896,6 +901,7 @@ impl Logic for ProtocolCore {
             self.h_clear.next = true;
         }
         self.commit_r.d.next = self.commit_now.val();
+        self.commit_r2.d.next = self.commit_r.q.val();
         self.hp_r.d.next = self.h_push.val();
         self.hpid_r.d.next = self.h_push_id.val();
         self.hev_r.d.next = self.h_evict.val();

@@ -311,6 +311,8 @@ struct Run {
     cycles_full: usize,
     /// The head sent last and not committed since (a resend must repeat it).
     last_sent_head: Option<Vec<u8>>,
+    /// A commit was given at the last edge: the queue pops a cycle after it takes it.
+    commit_pending: bool,
 }
 
 impl Run {
@@ -334,6 +336,7 @@ impl Run {
             resets: 0,
             cycles_full: 0,
             last_sent_head: None,
+            commit_pending: false,
         };
         run.reset();
         run
@@ -347,6 +350,7 @@ impl Run {
         self.reference = Reference::new(&self.params);
         self.post = None;
         self.last_sent_head = None;
+        self.commit_pending = false;
     }
 
     /// The host link: keep posting, with gaps.
@@ -373,7 +377,8 @@ impl Run {
         p.start.next = false;
         p.commit.next = false;
         p.hist_write.next = false;
-        if self.sending.is_some() {
+        // Like the core, nothing starts until a commit has popped the head.
+        if self.sending.is_some() || self.commit_pending {
             return;
         }
         match self.rng.range(0, 9) {
@@ -479,7 +484,8 @@ impl Run {
         if !ready {
             self.cycles_full += 1;
         }
-        let pop = p.commit.val() && r.head().is_some();
+        let pop = self.commit_pending && r.head().is_some();
+        self.commit_pending = p.commit.val();
         let mut ended = None;
         if let Some((post, at)) = &mut self.post {
             if p.post.valid.val() && ready {
