@@ -102,6 +102,11 @@ pub struct PostQueue {
     declared: DFF<Bits<16>>,
     got: DFF<Bits<LEN_BITS>>,
     bad: DFF<Bit>,
+    /// Payload bytes still to come (declared − got), and whether that is 0 or 1: the end of
+    /// a post is decided from flags, not by comparing a sum.
+    left: DFF<Bits<16>>,
+    left_zero: DFF<Bit>,
+    left_one: DFF<Bit>,
     /// `commit` as of the last edge: the pop starts from a flip-flop beside the descriptor
     /// RAM instead of from the core, across the chip.
     commit_r: DFF<Bit>,
@@ -132,11 +137,10 @@ pub struct PostQueue {
     accepted: DFF<Bits<32>>,
     rejected: DFF<Bits<32>>,
     // Combinational helpers (named so that Verilog truncates where the simulation does).
+    open: Signal<Local, Bit>,
     moves: Signal<Local, Bit>,
     length: Signal<Local, Bits<16>>,
     got_next: Signal<Local, Bits<LEN_BITS>>,
-    got_wide: Signal<Local, Bits<16>>,
-    got_next_wide: Signal<Local, Bits<16>>,
     full: Signal<Local, Bit>,
     accept: Signal<Local, Bit>,
     reject: Signal<Local, Bit>,
@@ -187,6 +191,9 @@ impl PostQueue {
             declared: Default::default(),
             got: Default::default(),
             bad: Default::default(),
+            left: Default::default(),
+            left_zero: Default::default(),
+            left_one: Default::default(),
             commit_r: Default::default(),
             head_start: Default::default(),
             tail: Default::default(),
@@ -204,11 +211,10 @@ impl PostQueue {
             rejecting: Default::default(),
             accepted: Default::default(),
             rejected: Default::default(),
+            open: Default::default(),
             moves: Default::default(),
             length: Default::default(),
             got_next: Default::default(),
-            got_wide: Default::default(),
-            got_next_wide: Default::default(),
             full: Default::default(),
             accept: Default::default(),
             reject: Default::default(),
@@ -232,9 +238,9 @@ impl Logic for PostQueue {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, declared, got, bad, commit_r, head_start, tail, used, pub_len,
-            delta, counting, room_r, slot_wr, slot_rd, slot_rd_p1, nonempty, visible, publishing,
-            rejecting, accepted, rejected
+            self, clock, state, declared, got, bad, left, left_zero, left_one, commit_r,
+            head_start, tail, used, pub_len, delta, counting, room_r, slot_wr, slot_rd, slot_rd_p1,
+            nonempty, visible, publishing, rejecting, accepted, rejected
         );
         self.payload.write_clock.next = self.clock.val();
         self.payload.read_clock.next = self.clock.val();
@@ -254,17 +260,18 @@ impl Logic for PostQueue {
             & !self.counting.q.val()
             & (self.used.q.val() <= self.max_used.val())
             & (self.waiting.val() < self.max_posted.val());
-        self.post.ready.next =
-            !self.reset.val() & ((self.state.q.val() != PostState::LenHi) | self.room_r.q.val());
-        self.moves.next = self.post.valid.val() & self.post.ready.val();
+        // The parser runs on `open` (registers only); `ready` also falls in a reset cycle. A
+        // beat the parser sees then is never the host's (its `ready` was low), and the reset
+        // undoes whatever it did: it keeps the reset's fan-out off the parser's path.
+        self.open.next = (self.state.q.val() != PostState::LenHi) | self.room_r.q.val();
+        self.post.ready.next = !self.reset.val() & self.open.val();
+        self.moves.next = self.post.valid.val() & self.open.val();
         self.room_r.d.next = self.room.val() & !(self.moves.val() & self.post.last.val());
 
         // Parser defaults: nothing written, nothing decided.
         self.length.next = (self.declared.q.val() << 8) | bit_cast::<16, 8>(self.post.data.val());
         self.got_next.next = self.got.q.val() + 1;
-        self.got_wide.next = bit_cast::<16, LEN_BITS>(self.got.q.val());
-        self.got_next_wide.next = bit_cast::<16, LEN_BITS>(self.got_next.val());
-        self.full.next = self.got_wide.val() == self.declared.q.val();
+        self.full.next = self.left_zero.q.val();
         self.payload.write_address.next =
             self.tail.q.val() + bit_cast::<QUEUE_ADDR_BITS, LEN_BITS>(self.got.q.val());
         self.payload.write_data.next = self.post.data.val();
@@ -289,6 +296,9 @@ impl Logic for PostQueue {
                 PostState::LenLo => {
                     self.declared.d.next = self.length.val();
                     self.bad.d.next = self.length.val() > self.max_payload.val();
+                    self.left.d.next = self.length.val();
+                    self.left_zero.d.next = self.length.val() == 0;
+                    self.left_one.d.next = self.length.val() == 1;
                     self.state.d.next = PostState::Body;
                     if self.post.last.val() {
                         self.accept_len.next = 0.into();
@@ -302,12 +312,15 @@ impl Logic for PostQueue {
                     self.payload.write_enable.next = !self.bad.q.val() & !self.full.val();
                     if self.payload.write_enable.val() {
                         self.got.d.next = self.got_next.val();
+                        self.left.d.next = self.left.q.val() - 1;
+                        self.left_zero.d.next = self.left_one.q.val();
+                        self.left_one.d.next = self.left.q.val() == 2;
                     }
                     self.bad.d.next = self.bad.q.val() | self.full.val();
                     if self.post.last.val() {
                         self.accept.next = self.payload.write_enable.val()
                             & !self.post.error.val()
-                            & (self.got_next_wide.val() == self.declared.q.val());
+                            & self.left_one.q.val();
                         self.reject.next = !self.accept.val();
                         self.state.d.next = PostState::LenHi;
                     }
@@ -402,6 +415,7 @@ impl Logic for PostQueue {
             self.accepted.d.next = 0.into();
             self.rejected.d.next = 0.into();
             self.lengths.write_enable.next = false;
+            self.payload.write_enable.next = false;
         }
     }
 }
