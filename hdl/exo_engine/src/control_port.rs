@@ -192,6 +192,10 @@ pub struct ControlPort {
     rpending3: DFF<Bit>,
     rv_state: DFF<Bits<32>>,
     rv_state_hi: DFF<Bits<32>>,
+    /// Which word answers the read, decoded from the address when the read is taken.
+    group_hi: DFF<Bit>,
+    group_map: DFF<Bit>,
+    group_counter: DFF<Bit>,
     rv_map: DFF<Bits<32>>,
     rv_counter: DFF<Bits<32>>,
     word_at: Signal<Local, Bits<8>>,
@@ -294,6 +298,9 @@ impl ControlPort {
             rpending3: Default::default(),
             rv_state: Default::default(),
             rv_state_hi: Default::default(),
+            group_hi: Default::default(),
+            group_map: Default::default(),
+            group_counter: Default::default(),
             rv_map: Default::default(),
             rv_counter: Default::default(),
             word_at: Default::default(),
@@ -340,6 +347,9 @@ impl Logic for ControlPort {
             rpending3,
             rv_state,
             rv_state_hi,
+            group_hi,
+            group_map,
+            group_counter,
             rv_map,
             rv_counter,
             slow_wait
@@ -480,13 +490,13 @@ impl Logic for ControlPort {
         self.rv_map.d.next = self.map_value.val();
         self.rv_counter.d.next = self.counter_value.val();
         self.rvalue.d.next = self.rv_state.q.val();
-        if self.raddr.q.val() >= 24 {
+        if self.group_hi.q.val() {
             self.rvalue.d.next = self.rv_state_hi.q.val();
         }
-        if (self.raddr.q.val() >= 0x28) & (self.raddr.q.val() < 0x38) {
+        if self.group_map.q.val() {
             self.rvalue.d.next = self.rv_map.q.val();
         }
-        if self.raddr.q.val() >= 0x40 {
+        if self.group_counter.q.val() {
             self.rvalue.d.next = self.rv_counter.q.val();
         }
         self.rpending.d.next = false;
@@ -505,6 +515,9 @@ impl Logic for ControlPort {
                 self.slow_ring.d.next = self.addr.val() == 0x39;
             } else {
                 self.raddr.d.next = self.addr.val();
+                self.group_hi.d.next = self.addr.val() >= 24;
+                self.group_map.d.next = (self.addr.val() >= 0x28) & (self.addr.val() < 0x38);
+                self.group_counter.d.next = self.addr.val() >= 0x40;
                 self.rpending.d.next = true;
             }
         }

@@ -39,7 +39,11 @@ pub struct EntryBuffer {
     pub free: Signal<In, Bit>,
     pub free_len: Signal<In, Bits<13>>,
     // ---- Internals
-    ram: RAM<Bits<8>, 12>,
+    /// The bytes' low and high nibbles: each 4096 × 4 half is one block RAM, so a read
+    /// needs no multiplexer after the RAMs' slow clock-to-data (one 4096 × 8 RAM maps to two
+    /// 2048 × 9 halves and a multiplexer on the address's top bit).
+    ram_lo: RAM<Bits<4>, 12>,
+    ram_hi: RAM<Bits<4>, 12>,
     wr: DFF<Bits<13>>,
     base_r: DFF<Bits<13>>,
     rd: DFF<Bits<13>>,
@@ -51,13 +55,20 @@ impl Logic for EntryBuffer {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, wr, base_r, rd, over);
-        self.ram.read_clock.next = self.clock.val();
-        self.ram.write_clock.next = self.clock.val();
-        self.ram.read_address.next = self.rd_addr.val();
-        self.rd_data.next = self.ram.read_data.val();
-        self.ram.write_address.next = self.wr.q.val().get_bits::<12>(0);
-        self.ram.write_data.next = self.wr_data.val();
-        self.ram.write_enable.next = false;
+        self.ram_lo.read_clock.next = self.clock.val();
+        self.ram_lo.write_clock.next = self.clock.val();
+        self.ram_hi.read_clock.next = self.clock.val();
+        self.ram_hi.write_clock.next = self.clock.val();
+        self.ram_lo.read_address.next = self.rd_addr.val();
+        self.ram_hi.read_address.next = self.rd_addr.val();
+        self.rd_data.next = bit_cast::<8, 4>(self.ram_lo.read_data.val())
+            | (bit_cast::<8, 4>(self.ram_hi.read_data.val()) << 4);
+        self.ram_lo.write_address.next = self.wr.q.val().get_bits::<12>(0);
+        self.ram_hi.write_address.next = self.wr.q.val().get_bits::<12>(0);
+        self.ram_lo.write_data.next = self.wr_data.val().get_bits::<4>(0);
+        self.ram_hi.write_data.next = self.wr_data.val().get_bits::<4>(4);
+        self.ram_lo.write_enable.next = false;
+        self.ram_hi.write_enable.next = false;
         self.overrun.next = self.over.q.val();
         self.base.next = self.base_r.q.val().get_bits::<12>(0);
         self.used.next = self.wr.q.val() - self.rd.q.val();
@@ -68,7 +79,8 @@ impl Logic for EntryBuffer {
             if (self.used.val() == 4096) | self.over.q.val() {
                 self.over.d.next = true;
             } else {
-                self.ram.write_enable.next = true;
+                self.ram_lo.write_enable.next = true;
+                self.ram_hi.write_enable.next = true;
                 self.wr.d.next = self.wr.q.val() + 1;
             }
         }

@@ -95,7 +95,10 @@ pub struct PostQueue {
     pub posts_accepted: Signal<Out, Bits<32>>,
     pub posts_rejected: Signal<Out, Bits<32>>,
     // Storage: payload bytes, and one length per waiting message.
-    payload: RAM<Bits<8>, QUEUE_ADDR_BITS>,
+    /// The payload bytes' low and high nibbles: each 4096 × 4 half is one block RAM, so a
+    /// read needs no multiplexer after the RAMs' slow clock-to-data.
+    payload_lo: RAM<Bits<4>, QUEUE_ADDR_BITS>,
+    payload_hi: RAM<Bits<4>, QUEUE_ADDR_BITS>,
     lengths: RAM<Bits<LEN_BITS>, SLOT_BITS>,
     // Post parser.
     state: DFF<PostState>,
@@ -138,6 +141,9 @@ pub struct PostQueue {
     rejected: DFF<Bits<32>>,
     // Combinational helpers (named so that Verilog truncates where the simulation does).
     open: Signal<Local, Bit>,
+    /// A payload byte is written (both halves).
+    pay_we: Signal<Local, Bit>,
+    pay_addr: Signal<Local, Bits<QUEUE_ADDR_BITS>>,
     moves: Signal<Local, Bit>,
     length: Signal<Local, Bits<16>>,
     got_next: Signal<Local, Bits<LEN_BITS>>,
@@ -185,7 +191,8 @@ impl PostQueue {
             depth: Default::default(),
             posts_accepted: Default::default(),
             posts_rejected: Default::default(),
-            payload: Default::default(),
+            payload_lo: Default::default(),
+            payload_hi: Default::default(),
             lengths: Default::default(),
             state: Default::default(),
             declared: Default::default(),
@@ -212,6 +219,8 @@ impl PostQueue {
             accepted: Default::default(),
             rejected: Default::default(),
             open: Default::default(),
+            pay_we: Default::default(),
+            pay_addr: Default::default(),
             moves: Default::default(),
             length: Default::default(),
             got_next: Default::default(),
@@ -242,8 +251,10 @@ impl Logic for PostQueue {
             head_start, tail, used, pub_len, delta, counting, room_r, slot_wr, slot_rd, slot_rd_p1,
             nonempty, visible, publishing, rejecting, accepted, rejected
         );
-        self.payload.write_clock.next = self.clock.val();
-        self.payload.read_clock.next = self.clock.val();
+        self.payload_lo.write_clock.next = self.clock.val();
+        self.payload_lo.read_clock.next = self.clock.val();
+        self.payload_hi.write_clock.next = self.clock.val();
+        self.payload_hi.read_clock.next = self.clock.val();
         self.lengths.write_clock.next = self.clock.val();
         self.lengths.read_clock.next = self.clock.val();
 
@@ -272,10 +283,13 @@ impl Logic for PostQueue {
         self.length.next = (self.declared.q.val() << 8) | bit_cast::<16, 8>(self.post.data.val());
         self.got_next.next = self.got.q.val() + 1;
         self.full.next = self.left_zero.q.val();
-        self.payload.write_address.next =
+        self.pay_addr.next =
             self.tail.q.val() + bit_cast::<QUEUE_ADDR_BITS, LEN_BITS>(self.got.q.val());
-        self.payload.write_data.next = self.post.data.val();
-        self.payload.write_enable.next = false;
+        self.payload_lo.write_address.next = self.pay_addr.val();
+        self.payload_hi.write_address.next = self.pay_addr.val();
+        self.payload_lo.write_data.next = self.post.data.val().get_bits::<4>(0);
+        self.payload_hi.write_data.next = self.post.data.val().get_bits::<4>(4);
+        self.pay_we.next = false;
         self.accept.next = false;
         self.reject.next = false;
         self.accept_len.next = bit_cast::<LEN_BITS, 16>(self.declared.q.val());
@@ -309,8 +323,8 @@ impl Logic for PostQueue {
                 }
                 PostState::Body => {
                     // Bytes beyond the declared length are counted as an error, never stored.
-                    self.payload.write_enable.next = !self.bad.q.val() & !self.full.val();
-                    if self.payload.write_enable.val() {
+                    self.pay_we.next = !self.bad.q.val() & !self.full.val();
+                    if self.pay_we.val() {
                         self.got.d.next = self.got_next.val();
                         self.left.d.next = self.left.q.val() - 1;
                         self.left_zero.d.next = self.left_one.q.val();
@@ -318,9 +332,8 @@ impl Logic for PostQueue {
                     }
                     self.bad.d.next = self.bad.q.val() | self.full.val();
                     if self.post.last.val() {
-                        self.accept.next = self.payload.write_enable.val()
-                            & !self.post.error.val()
-                            & self.left_one.q.val();
+                        self.accept.next =
+                            self.pay_we.val() & !self.post.error.val() & self.left_one.q.val();
                         self.reject.next = !self.accept.val();
                         self.state.d.next = PostState::LenHi;
                     }
@@ -388,8 +401,10 @@ impl Logic for PostQueue {
         }
 
         // The read link and the status.
-        self.payload.read_address.next = self.rd_addr.val();
-        self.rd_data.next = self.payload.read_data.val();
+        self.payload_lo.read_address.next = self.rd_addr.val();
+        self.payload_hi.read_address.next = self.rd_addr.val();
+        self.rd_data.next = bit_cast::<8, 4>(self.payload_lo.read_data.val())
+            | (bit_cast::<8, 4>(self.payload_hi.read_data.val()) << 4);
         self.rd_start.next = self.head_start.q.val();
         self.depth.next = self.visible.q.val();
         self.posts_accepted.next = self.accepted.q.val();
@@ -415,8 +430,10 @@ impl Logic for PostQueue {
             self.accepted.d.next = 0.into();
             self.rejected.d.next = 0.into();
             self.lengths.write_enable.next = false;
-            self.payload.write_enable.next = false;
+            self.pay_we.next = false;
         }
+        self.payload_lo.write_enable.next = self.pay_we.val();
+        self.payload_hi.write_enable.next = self.pay_we.val();
     }
 }
 
