@@ -149,8 +149,11 @@ pub struct ControlPort {
     pub queue_depth: Signal<In, Bits<7>>,
     pub posts_accepted: Signal<In, Bits<32>>,
     pub posts_rejected: Signal<In, Bits<32>>,
-    pub counter_sel: Signal<Out, Bits<5>>,
-    pub counter_value: Signal<In, Bits<32>>,
+    pub counter_sel: Signal<Out, Bits<3>>,
+    /// The counters' three words (indices 0–7, 8–15, 16–23 at `counter_sel` mod 8).
+    pub counter_a: Signal<In, Bits<32>>,
+    pub counter_b: Signal<In, Bits<32>>,
+    pub counter_c: Signal<In, Bits<32>>,
     // ---- Internals
     epoch_s: DFF<Bits<32>>,
     seq_s: DFF<Bits<64>>,
@@ -190,18 +193,27 @@ pub struct ControlPort {
     rpending2: DFF<Bit>,
     rvalue: DFF<Bits<32>>,
     rpending3: DFF<Bit>,
-    rv_state: DFF<Bits<32>>,
-    rv_state_hi: DFF<Bits<32>>,
+    /// The state words (addresses 16–19, 20–23, …, 32–35).
+    rv_state_0: DFF<Bits<32>>,
+    rv_state_1: DFF<Bits<32>>,
+    rv_state_2: DFF<Bits<32>>,
+    rv_state_3: DFF<Bits<32>>,
+    rv_state_4: DFF<Bits<32>>,
     /// Which word answers the read, decoded from the address when the read is taken.
-    group_hi: DFF<Bit>,
+    group_state: DFF<Bits<5>>,
     group_map: DFF<Bit>,
-    group_counter: DFF<Bit>,
+    group_counter: DFF<Bits<3>>,
     rv_map: DFF<Bits<32>>,
-    rv_counter: DFF<Bits<32>>,
+    rv_counter_a: DFF<Bits<32>>,
+    rv_counter_b: DFF<Bits<32>>,
+    rv_counter_c: DFF<Bits<32>>,
     word_at: Signal<Local, Bits<8>>,
     map_value: Signal<Local, Bits<32>>,
-    reg_lo: Signal<Local, Bits<32>>,
-    reg_hi: Signal<Local, Bits<32>>,
+    reg_0: Signal<Local, Bits<32>>,
+    reg_1: Signal<Local, Bits<32>>,
+    reg_2: Signal<Local, Bits<32>>,
+    reg_3: Signal<Local, Bits<32>>,
+    reg_4: Signal<Local, Bits<32>>,
     taking: Signal<Local, Bit>,
     params_word: Constant<Bits<32>>,
     cluster_word: Constant<Bits<32>>,
@@ -269,7 +281,9 @@ impl ControlPort {
             posts_accepted: Default::default(),
             posts_rejected: Default::default(),
             counter_sel: Default::default(),
-            counter_value: Default::default(),
+            counter_a: Default::default(),
+            counter_b: Default::default(),
+            counter_c: Default::default(),
             epoch_s: Default::default(),
             seq_s: Default::default(),
             holder_s: Default::default(),
@@ -296,17 +310,25 @@ impl ControlPort {
             rpending2: Default::default(),
             rvalue: Default::default(),
             rpending3: Default::default(),
-            rv_state: Default::default(),
-            rv_state_hi: Default::default(),
-            group_hi: Default::default(),
+            rv_state_0: Default::default(),
+            rv_state_1: Default::default(),
+            rv_state_2: Default::default(),
+            rv_state_3: Default::default(),
+            rv_state_4: Default::default(),
+            group_state: Default::default(),
             group_map: Default::default(),
             group_counter: Default::default(),
             rv_map: Default::default(),
-            rv_counter: Default::default(),
+            rv_counter_a: Default::default(),
+            rv_counter_b: Default::default(),
+            rv_counter_c: Default::default(),
             word_at: Default::default(),
             map_value: Default::default(),
-            reg_lo: Default::default(),
-            reg_hi: Default::default(),
+            reg_0: Default::default(),
+            reg_1: Default::default(),
+            reg_2: Default::default(),
+            reg_3: Default::default(),
+            reg_4: Default::default(),
             taking: Default::default(),
             params_word: Constant::new(word.to_bits()),
             cluster_word: Constant::new((cluster as u64).to_bits()),
@@ -345,13 +367,18 @@ impl Logic for ControlPort {
             rpending2,
             rvalue,
             rpending3,
-            rv_state,
-            rv_state_hi,
-            group_hi,
+            rv_state_0,
+            rv_state_1,
+            rv_state_2,
+            rv_state_3,
+            rv_state_4,
+            group_state,
             group_map,
             group_counter,
             rv_map,
-            rv_counter,
+            rv_counter_a,
+            rv_counter_b,
+            rv_counter_c,
             slow_wait
         );
         // ---- Staged values and the pending command, to the core
@@ -377,7 +404,7 @@ impl Logic for ControlPort {
         self.ring_len_in.next = self.w_data.q.val().get_bits::<9>(0);
         self.set_timeout.next = false;
         self.timeout_in.next = self.w_data.q.val().get_bits::<24>(0);
-        self.counter_sel.next = self.raddr.q.val().get_bits::<5>(0);
+        self.counter_sel.next = self.raddr.q.val().get_bits::<3>(0);
         self.ring_lookup.next = self.ring_lookup_r.q.val();
         self.ring_lookup_id.next = self.ring_index.q.val();
         self.hist_read.next = self.hist_read_r.q.val();
@@ -395,79 +422,91 @@ impl Logic for ControlPort {
             & !self.w_go.q.val();
         self.taking.next = self.ready.val() & (self.write.val() | self.read.val());
         // ---- Register reads
-        // Two words, each from half of the registers (a short mux apiece); the answer
-        // stage picks one.
-        self.reg_lo.next = 0.into();
-        match self.raddr.q.val().index() {
-            16 => {
-                self.reg_lo.next = bit_cast::<32, 2>(self.status.val())
+        // Five words of four registers each (addresses 16–35, a 4-to-1 multiplexer on the
+        // address's low bits apiece); the answer stage picks one.
+        self.reg_0.next = 0.into();
+        match self.raddr.q.val().get_bits::<2>(0).index() {
+            0 => {
+                self.reg_0.next = bit_cast::<32, 2>(self.status.val())
                     | (bit_cast::<32, 3>(self.halt_kind.val()) << 2)
                     | (bit_cast::<32, 1>(self.core_busy.val().into()) << 5)
                     | (bit_cast::<32, 1>(self.pending.q.val().any().into()) << 6)
                     | (bit_cast::<32, 1>(self.ring_busy.val().into()) << 7)
                     | (bit_cast::<32, 1>(self.refused.q.val().into()) << 8);
             }
-            17 => {
-                self.reg_lo.next = self.epoch.val();
+            1 => {
+                self.reg_0.next = self.epoch.val();
             }
-            18 => {
-                self.reg_lo.next = self.seq.val().get_bits::<32>(0);
+            2 => {
+                self.reg_0.next = self.seq.val().get_bits::<32>(0);
             }
-            19 => {
-                self.reg_lo.next = self.seq.val().get_bits::<32>(32);
-            }
-            20 => {
-                self.reg_lo.next = self.epoch_start.val().get_bits::<32>(0);
-            }
-            21 => {
-                self.reg_lo.next = self.epoch_start.val().get_bits::<32>(32);
-            }
-            22 => {
-                self.reg_lo.next = self.agreed.val().get_bits::<32>(0);
-            }
-            23 => {
-                self.reg_lo.next = self.agreed.val().get_bits::<32>(32);
+            3 => {
+                self.reg_0.next = self.seq.val().get_bits::<32>(32);
             }
             _ => {}
         }
-        self.reg_hi.next = 0.into();
-        match self.raddr.q.val().index() {
-            24 => {
-                self.reg_hi.next = bit_cast::<32, 8>(self.holder.val())
+        self.reg_1.next = 0.into();
+        match self.raddr.q.val().get_bits::<2>(0).index() {
+            0 => {
+                self.reg_1.next = self.epoch_start.val().get_bits::<32>(0);
+            }
+            1 => {
+                self.reg_1.next = self.epoch_start.val().get_bits::<32>(32);
+            }
+            2 => {
+                self.reg_1.next = self.agreed.val().get_bits::<32>(0);
+            }
+            3 => {
+                self.reg_1.next = self.agreed.val().get_bits::<32>(32);
+            }
+            _ => {}
+        }
+        self.reg_2.next = 0.into();
+        match self.raddr.q.val().get_bits::<2>(0).index() {
+            0 => {
+                self.reg_2.next = bit_cast::<32, 8>(self.holder.val())
                     | (bit_cast::<32, 8>(self.own_pos.val()) << 8)
                     | (bit_cast::<32, 9>(self.ring_len.val()) << 16);
             }
-            25 => {
-                self.reg_hi.next = bit_cast::<32, 8>(self.hist_len.val());
+            1 => {
+                self.reg_2.next = bit_cast::<32, 8>(self.hist_len.val());
             }
-            26 => {
-                self.reg_hi.next = bit_cast::<32, 1>(self.inflight_valid.val().into())
+            2 => {
+                self.reg_2.next = bit_cast::<32, 1>(self.inflight_valid.val().into())
                     | (bit_cast::<32, 1>(self.inflight_post.val().into()) << 1)
                     | (bit_cast::<32, 1>(self.inflight_acceptable.val().into()) << 2);
             }
-            27 => {
-                self.reg_hi.next = self.inflight_seq.val().get_bits::<32>(0);
+            3 => {
+                self.reg_2.next = self.inflight_seq.val().get_bits::<32>(0);
             }
-            28 => {
-                self.reg_hi.next = self.inflight_seq.val().get_bits::<32>(32);
+            _ => {}
+        }
+        self.reg_3.next = 0.into();
+        match self.raddr.q.val().get_bits::<2>(0).index() {
+            0 => {
+                self.reg_3.next = self.inflight_seq.val().get_bits::<32>(32);
             }
-            29 => {
-                self.reg_hi.next = bit_cast::<32, 7>(self.queue_depth.val());
+            1 => {
+                self.reg_3.next = bit_cast::<32, 7>(self.queue_depth.val());
             }
-            30 => {
-                self.reg_hi.next = bit_cast::<32, 24>(self.timeout.val());
+            2 => {
+                self.reg_3.next = bit_cast::<32, 24>(self.timeout.val());
             }
-            31 => {
-                self.reg_hi.next = self.params_word.val();
+            3 => {
+                self.reg_3.next = self.params_word.val();
             }
-            32 => {
-                self.reg_hi.next = self.cluster_word.val();
+            _ => {}
+        }
+        self.reg_4.next = 0.into();
+        match self.raddr.q.val().get_bits::<2>(0).index() {
+            0 => {
+                self.reg_4.next = self.cluster_word.val();
             }
-            33 => {
-                self.reg_hi.next = self.posts_accepted.val();
+            1 => {
+                self.reg_4.next = self.posts_accepted.val();
             }
-            34 => {
-                self.reg_hi.next = self.posts_rejected.val();
+            2 => {
+                self.reg_4.next = self.posts_rejected.val();
             }
             _ => {}
         }
@@ -483,21 +522,44 @@ impl Logic for ControlPort {
                 .val()
                 .get_bits::<32>(self.word_at.val().index());
         }
-        // Three stages: a word from each source group (state, bitmaps, counters, each near
+        // Three stages: words from each source group (state, bitmaps, counters, each near
         // its source), the group's word, then the answer.
-        self.rv_state.d.next = self.reg_lo.val();
-        self.rv_state_hi.d.next = self.reg_hi.val();
+        self.rv_state_0.d.next = self.reg_0.val();
+        self.rv_state_1.d.next = self.reg_1.val();
+        self.rv_state_2.d.next = self.reg_2.val();
+        self.rv_state_3.d.next = self.reg_3.val();
+        self.rv_state_4.d.next = self.reg_4.val();
         self.rv_map.d.next = self.map_value.val();
-        self.rv_counter.d.next = self.counter_value.val();
-        self.rvalue.d.next = self.rv_state.q.val();
-        if self.group_hi.q.val() {
-            self.rvalue.d.next = self.rv_state_hi.q.val();
+        self.rv_counter_a.d.next = self.counter_a.val();
+        self.rv_counter_b.d.next = self.counter_b.val();
+        self.rv_counter_c.d.next = self.counter_c.val();
+        self.rvalue.d.next = 0.into();
+        if self.group_state.q.val().get_bit(0) {
+            self.rvalue.d.next = self.rv_state_0.q.val();
+        }
+        if self.group_state.q.val().get_bit(1) {
+            self.rvalue.d.next = self.rv_state_1.q.val();
+        }
+        if self.group_state.q.val().get_bit(2) {
+            self.rvalue.d.next = self.rv_state_2.q.val();
+        }
+        if self.group_state.q.val().get_bit(3) {
+            self.rvalue.d.next = self.rv_state_3.q.val();
+        }
+        if self.group_state.q.val().get_bit(4) {
+            self.rvalue.d.next = self.rv_state_4.q.val();
         }
         if self.group_map.q.val() {
             self.rvalue.d.next = self.rv_map.q.val();
         }
-        if self.group_counter.q.val() {
-            self.rvalue.d.next = self.rv_counter.q.val();
+        if self.group_counter.q.val().get_bit(0) {
+            self.rvalue.d.next = self.rv_counter_a.q.val();
+        }
+        if self.group_counter.q.val().get_bit(1) {
+            self.rvalue.d.next = self.rv_counter_b.q.val();
+        }
+        if self.group_counter.q.val().get_bit(2) {
+            self.rvalue.d.next = self.rv_counter_c.q.val();
         }
         self.rpending.d.next = false;
         self.rpending2.d.next = self.rpending.q.val();
@@ -515,9 +577,36 @@ impl Logic for ControlPort {
                 self.slow_ring.d.next = self.addr.val() == 0x39;
             } else {
                 self.raddr.d.next = self.addr.val();
-                self.group_hi.d.next = self.addr.val() >= 24;
+                // One-hot: state word 0–4 (addresses 16–35).
+                self.group_state.d.next = 0.into();
+                if (self.addr.val() >= 16) & (self.addr.val() < 20) {
+                    self.group_state.d.next = 1.into();
+                }
+                if (self.addr.val() >= 20) & (self.addr.val() < 24) {
+                    self.group_state.d.next = 2.into();
+                }
+                if (self.addr.val() >= 24) & (self.addr.val() < 28) {
+                    self.group_state.d.next = 4.into();
+                }
+                if (self.addr.val() >= 28) & (self.addr.val() < 32) {
+                    self.group_state.d.next = 8.into();
+                }
+                if (self.addr.val() >= 32) & (self.addr.val() < 36) {
+                    self.group_state.d.next = 16.into();
+                }
                 self.group_map.d.next = (self.addr.val() >= 0x28) & (self.addr.val() < 0x38);
-                self.group_counter.d.next = self.addr.val() >= 0x40;
+                // One-hot: counter word a, b or c (addresses 0x40–0x47, 0x48–0x4F, 0x50–0x57;
+                // above them nothing, and the read answers 0).
+                self.group_counter.d.next = 0.into();
+                if self.addr.val() >= 0x58 {
+                    self.group_counter.d.next = 0.into();
+                } else if self.addr.val() >= 0x50 {
+                    self.group_counter.d.next = 4.into();
+                } else if self.addr.val() >= 0x48 {
+                    self.group_counter.d.next = 2.into();
+                } else if self.addr.val() >= 0x40 {
+                    self.group_counter.d.next = 1.into();
+                }
                 self.rpending.d.next = true;
             }
         }

@@ -4,7 +4,8 @@
 //! by kind, transmitted), plus what only hardware sees: frames the MAC flagged (FCS, runt,
 //! oversize, PHY error), frames dropped because the host had not taken earlier entries
 //! (overruns), and anomaly records lost for the same reason. Each is 32 bits and wraps.
-//! `sel` picks the counter [`NAMES`] lists at that index; `value` is combinational. Events
+//! The counter [`NAMES`] lists at index i is in combinational word `value_a`, `value_b` or
+//! `value_c` (i in 0–7, 8–15, 16–23) when `sel` is i mod 8. Events
 //! count one cycle after they happen.
 
 use rust_hdl::prelude::*;
@@ -53,8 +54,12 @@ pub struct Counters {
     pub ev_overrun: Signal<In, Bit>,
     pub ev_record_lost: Signal<In, Bit>,
     // ---- Read
-    pub sel: Signal<In, Bits<5>>,
-    pub value: Signal<Out, Bits<32>>,
+    pub sel: Signal<In, Bits<3>>,
+    /// The counters at index `sel` among indices 0–7, 8–15 and 16–23 (`sel` is the counter's
+    /// index mod 8; the reader picks the word).
+    pub value_a: Signal<Out, Bits<32>>,
+    pub value_b: Signal<Out, Bits<32>>,
+    pub value_c: Signal<Out, Bits<32>>,
     // Events are registered before they count (counting is off the events' paths).
     ev_verdict_r: DFF<Bit>,
     ev_accept_r: DFF<Bit>,
@@ -241,79 +246,89 @@ impl Logic for Counters {
             self.rx_overruns.d.next = 0.into();
             self.records_lost.d.next = 0.into();
         }
-        self.value.next = 0.into();
+        // Three words of eight counters each (an 8-to-1 multiplexer apiece, picked by the
+        // low bits of `sel`); the control port registers all three and picks one.
+        self.value_a.next = 0.into();
         match self.sel.val().index() {
             0 => {
-                self.value.next = self.accepted.q.val();
+                self.value_a.next = self.accepted.q.val();
             }
             1 => {
-                self.value.next = self.rejected_malformed.q.val();
+                self.value_a.next = self.rejected_malformed.q.val();
             }
             2 => {
-                self.value.next = self.rejected_wrong_cluster.q.val();
+                self.value_a.next = self.rejected_wrong_cluster.q.val();
             }
             3 => {
-                self.value.next = self.rejected_wrong_epoch.q.val();
+                self.value_a.next = self.rejected_wrong_epoch.q.val();
             }
             4 => {
-                self.value.next = self.rejected_invalid_host_id.q.val();
+                self.value_a.next = self.rejected_invalid_host_id.q.val();
             }
             5 => {
-                self.value.next = self.rejected_not_a_member.q.val();
+                self.value_a.next = self.rejected_not_a_member.q.val();
             }
             6 => {
-                self.value.next = self.rejected_bad_history_length.q.val();
+                self.value_a.next = self.rejected_bad_history_length.q.val();
             }
             7 => {
-                self.value.next = self.rejected_halted.q.val();
+                self.value_a.next = self.rejected_halted.q.val();
             }
-            8 => {
-                self.value.next = self.rejected_stale.q.val();
+            _ => {}
+        }
+        self.value_b.next = 0.into();
+        match self.sel.val().index() {
+            0 => {
+                self.value_b.next = self.rejected_stale.q.val();
             }
-            9 => {
-                self.value.next = self.rejected_gap.q.val();
+            1 => {
+                self.value_b.next = self.rejected_gap.q.val();
             }
-            10 => {
-                self.value.next = self.rejected_divergent.q.val();
+            2 => {
+                self.value_b.next = self.rejected_divergent.q.val();
             }
-            11 => {
-                self.value.next = self.rejected_sender_in_history.q.val();
+            3 => {
+                self.value_b.next = self.rejected_sender_in_history.q.val();
             }
-            12 => {
-                self.value.next = self.rejected_conflicts_with_own.q.val();
+            4 => {
+                self.value_b.next = self.rejected_conflicts_with_own.q.val();
             }
-            13 => {
-                self.value.next = self.rejected_seq_exhausted.q.val();
+            5 => {
+                self.value_b.next = self.rejected_seq_exhausted.q.val();
             }
-            14 => {
-                self.value.next = self.anomaly_gap.q.val();
+            6 => {
+                self.value_b.next = self.anomaly_gap.q.val();
             }
-            15 => {
-                self.value.next = self.anomaly_divergence.q.val();
+            7 => {
+                self.value_b.next = self.anomaly_divergence.q.val();
             }
-            16 => {
-                self.value.next = self.anomaly_no_quorum.q.val();
+            _ => {}
+        }
+        self.value_c.next = 0.into();
+        match self.sel.val().index() {
+            0 => {
+                self.value_c.next = self.anomaly_no_quorum.q.val();
             }
-            17 => {
-                self.value.next = self.anomaly_stale.q.val();
+            1 => {
+                self.value_c.next = self.anomaly_stale.q.val();
             }
-            18 => {
-                self.value.next = self.anomaly_restarted.q.val();
+            2 => {
+                self.value_c.next = self.anomaly_restarted.q.val();
             }
-            19 => {
-                self.value.next = self.anomaly_token_lost.q.val();
+            3 => {
+                self.value_c.next = self.anomaly_token_lost.q.val();
             }
-            20 => {
-                self.value.next = self.transmitted.q.val();
+            4 => {
+                self.value_c.next = self.transmitted.q.val();
             }
-            21 => {
-                self.value.next = self.mac_errors.q.val();
+            5 => {
+                self.value_c.next = self.mac_errors.q.val();
             }
-            22 => {
-                self.value.next = self.rx_overruns.q.val();
+            6 => {
+                self.value_c.next = self.rx_overruns.q.val();
             }
-            23 => {
-                self.value.next = self.records_lost.q.val();
+            7 => {
+                self.value_c.next = self.records_lost.q.val();
             }
             _ => {}
         }

@@ -1,7 +1,7 @@
 //! `ExoEngine`: the offload engine's top level — every block, wired.
 //!
 //! ```text
-//!  rx (MAC) ──► FrameRx ──► AcceptRule ──► ProtocolCore ──► Deliver ──► deliver (host)
+//!  rx (MAC) ──► FrameRx ──► AcceptRule ──► ProtocolCore ──► Deliver ──► (slice) records (host)
 //!                 │  ▲          ▲               │  ▲  │        ▲
 //!                 │  └─ HistoryWindow ◄─────────┘  │  │        │
 //!                 └──────────► EntryBuffer ────────┼──┼────────┘
@@ -29,7 +29,7 @@ use crate::protocol_core::ProtocolCore;
 use crate::ring_table::RingTable;
 use crate::token_timer::TokenTimer;
 use exo_hdl_common::stream::{FrameRxIn, FrameTxIn, FrameTxOut};
-use exo_hdl_common::Design;
+use exo_hdl_common::{Design, StreamSlice};
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]
@@ -87,6 +87,9 @@ pub struct ExoEngine {
     pub frame_tx: FrameTx,
     pub entries: EntryBuffer,
     pub deliver: Deliver,
+    /// The records leave through a register slice: the host's `ready` and the entry buffer's
+    /// block RAM (slow from clock to data) never meet in one cycle's path.
+    pub records_slice: StreamSlice,
     pub counters: Counters,
     pub control: ControlPort,
     /// The reset every block sees: `reset` registered (a flip-flop drives its large fan-out,
@@ -145,6 +148,7 @@ impl ExoEngine {
             frame_tx: FrameTx::new(params),
             entries: EntryBuffer::default(),
             deliver: Deliver::default(),
+            records_slice: StreamSlice::default(),
             counters: Counters::default(),
             control: ControlPort::new(params.hosts, params.host_id, params.h(), params.cluster),
             rst: DFFWithInit::new(true),
@@ -169,6 +173,7 @@ impl Logic for ExoEngine {
         self.frame_tx.clock.next = self.clock.val();
         self.entries.clock.next = self.clock.val();
         self.deliver.clock.next = self.clock.val();
+        self.records_slice.clock.next = self.clock.val();
         self.counters.clock.next = self.clock.val();
         self.control.clock.next = self.clock.val();
         self.frame_rx.reset.next = self.rst.q.val();
@@ -192,6 +197,8 @@ impl Logic for ExoEngine {
         self.history.a_use.next = self.frame_rx.hist_use.val();
         self.frame_rx.hist_newest.next = self.history.newest.val();
         self.frame_rx.hist_data.next = self.history.a_data.val();
+        self.history.a2_addr.next = self.frame_rx.hist_addr2.val();
+        self.frame_rx.hist_data2.next = self.history.a2_data.val();
         self.frame_rx.local_hist_len.next = self.history.len.val();
         self.entries.frame_begin.next = self.frame_rx.frame_begin.val();
         self.entries.wr_valid.next = self.frame_rx.pay_valid.val();
@@ -278,6 +285,8 @@ impl Logic for ExoEngine {
             self.history.b_addr.next = self.control.hist_addr.val();
         }
         self.frame_tx.hist_data.next = self.history.b_data.val();
+        self.history.b2_addr.next = self.frame_tx.hist_addr2.val();
+        self.frame_tx.hist_data2.next = self.history.b2_data.val();
         self.tx.data.next = self.frame_tx.tx.data.val();
         self.tx.valid.next = self.frame_tx.tx.valid.val();
         self.tx.last.next = self.frame_tx.tx.last.val();
@@ -304,11 +313,16 @@ impl Logic for ExoEngine {
         self.deliver.buf_data.next = self.entries.rd_data.val();
         self.entries.free.next = self.deliver.buf_release.val();
         self.entries.free_len.next = self.deliver.buf_release_len.val();
-        self.records.data.next = self.deliver.host.data.val();
-        self.records.valid.next = self.deliver.host.valid.val();
-        self.records.last.next = self.deliver.host.last.val();
-        self.records.error.next = self.deliver.host.error.val();
-        self.deliver.host.ready.next = self.records.ready.val();
+        self.records_slice.inp.data.next = self.deliver.host.data.val();
+        self.records_slice.inp.valid.next = self.deliver.host.valid.val();
+        self.records_slice.inp.last.next = self.deliver.host.last.val();
+        self.records_slice.inp.error.next = self.deliver.host.error.val();
+        self.deliver.host.ready.next = self.records_slice.inp.ready.val();
+        self.records.data.next = self.records_slice.out.data.val();
+        self.records.valid.next = self.records_slice.out.valid.val();
+        self.records.last.next = self.records_slice.out.last.val();
+        self.records.error.next = self.records_slice.out.error.val();
+        self.records_slice.out.ready.next = self.records.ready.val();
         // ---- Counters
         self.counters.ev_verdict.next = self.core.ev_verdict.val();
         self.counters.ev_accept.next = self.core.ev_accept.val();
@@ -369,7 +383,9 @@ impl Logic for ExoEngine {
         self.control.queue_depth.next = self.queue.depth.val();
         self.control.posts_accepted.next = self.queue.posts_accepted.val();
         self.control.posts_rejected.next = self.queue.posts_rejected.val();
-        self.control.counter_value.next = self.counters.value.val();
+        self.control.counter_a.next = self.counters.value_a.val();
+        self.control.counter_b.next = self.counters.value_b.val();
+        self.control.counter_c.next = self.counters.value_c.val();
         // ---- Status and verification events
         self.running.next = self.core.status.val() == 0;
         self.token.next =

@@ -41,12 +41,16 @@ pub struct FrameRx {
     // ---- History comparison (port A of the history window)
     /// The window's newest id's RAM address (stable while a frame is in progress).
     pub hist_newest: Signal<In, Bits<8>>,
-    /// RAM address of the window entry the next history beat is compared with.
+    /// RAM address of the window entry the current history beat is compared with, and of
+    /// the one after it: the next beat needs the first if this cycle takes no history beat,
+    /// the second if it does (both are read; a register picks).
     pub hist_addr: Signal<Out, Bits<8>>,
+    pub hist_addr2: Signal<Out, Bits<8>>,
     /// High while a frame is in progress: port A follows `hist_addr`.
     pub hist_use: Signal<Out, Bit>,
-    /// The id at the previous cycle's `hist_addr`.
+    /// The ids at the previous cycle's `hist_addr` and `hist_addr2`.
     pub hist_data: Signal<In, Bits<8>>,
+    pub hist_data2: Signal<In, Bits<8>>,
     /// Ids in the local window.
     pub local_hist_len: Signal<In, Bits<8>>,
     // ---- Local state the frame is compared with (stable while a frame is in progress)
@@ -116,6 +120,9 @@ pub struct FrameRx {
     addr_m1: DFF<Bits<8>>,
     /// `past_header & hist_left != 0`, kept as a register for the same reason.
     hist_open: DFF<Bit>,
+    /// The last cycle took a history beat: the entry for this beat is `hist_data2`.
+    took_hist: DFF<Bit>,
+    hist_now: Signal<Local, Bits<8>>,
     bad_id: DFF<Bit>,
     hist_ok: DFF<Bit>,
     cmp_cluster_ne: DFF<Bit>,
@@ -186,6 +193,8 @@ impl FrameRx {
             hist_addr: Default::default(),
             hist_use: Default::default(),
             hist_data: Default::default(),
+            hist_addr2: Default::default(),
+            hist_data2: Default::default(),
             local_hist_len: Default::default(),
             local_seq: Default::default(),
             local_epoch: Default::default(),
@@ -256,6 +265,8 @@ impl FrameRx {
             addr_r: Default::default(),
             addr_m1: Default::default(),
             hist_open: Default::default(),
+            took_hist: Default::default(),
+            hist_now: Default::default(),
             bad_id: Default::default(),
             hist_ok: Default::default(),
             hosts: Constant::new((hosts as u64).to_bits()),
@@ -313,6 +324,7 @@ impl Logic for FrameRx {
             addr_r,
             addr_m1,
             hist_open,
+            took_hist,
             bad_id,
             hist_ok,
             cmp_cluster_ne,
@@ -346,8 +358,11 @@ impl Logic for FrameRx {
         // Port A reads the window entry the next history beat needs.
         self.hist_use.next = self.in_frame.q.val();
         self.hist_addr.next = self.addr_r.q.val();
-        if self.in_history.val() {
-            self.hist_addr.next = self.addr_m1.q.val();
+        self.hist_addr2.next = self.addr_m1.q.val();
+        self.took_hist.d.next = self.in_history.val();
+        self.hist_now.next = self.hist_data.val();
+        if self.took_hist.q.val() {
+            self.hist_now.next = self.hist_data2.val();
         }
         self.frame_begin.next = self.beat.val() & !self.in_frame.q.val();
         self.pay_valid.next = self.in_payload.val();
@@ -436,7 +451,7 @@ impl Logic for FrameRx {
                 if self.byte9.val() >= self.hosts.val() {
                     self.bad_id.d.next = true;
                 }
-                if (self.rx.data.val() != self.hist_data.val())
+                if (self.rx.data.val() != self.hist_now.val())
                     | (self.hcount.q.val() >= self.local_hist_len.val())
                 {
                     self.hist_ok.d.next = false;
@@ -588,12 +603,13 @@ mod tests {
         // The window as the RAM holds it: entry i at address newest − i.
         let newest = 200u8;
         r.hist_newest.next = (newest as u64).to_bits();
-        let mut index = 0usize;
+        let (mut index, mut index2) = (0usize, 0usize);
         let mut payload = Vec::new();
         let mut i = 0;
         loop {
             // Port A of the history RAM: the id at the previous cycle's index.
             r.hist_data.next = (window.get(index).copied().unwrap_or(0xee) as u64).to_bits();
+            r.hist_data2.next = (window.get(index2).copied().unwrap_or(0xee) as u64).to_bits();
             let beat = i < bytes.len();
             r.rx.valid.next = beat;
             r.rx.data.next = (bytes.get(i).copied().unwrap_or(0) as u64).to_bits();
@@ -620,6 +636,7 @@ mod tests {
                 return report;
             }
             index = usize::from(newest.wrapping_sub(r.hist_addr.val().to_u64() as u8));
+            index2 = usize::from(newest.wrapping_sub(r.hist_addr2.val().to_u64() as u8));
             cycle(r, clock);
             i += 1;
             assert!(i < bytes.len() + 4, "no result");

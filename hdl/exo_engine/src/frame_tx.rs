@@ -32,8 +32,9 @@
 //! | command | `hist_len` | in | 8 | ids in the history, 0 to 128, sampled with `start` |
 //! | command | `hist_newest` | in | 8 | history RAM address of the newest id, sampled with `start` |
 //! | command | `with_post` | in | 1 | carry the PostQueue's head as payload (else payload length 0), sampled with `start` |
-//! | history | `hist_addr` | out | 8 | history RAM read address: entry `i` (0 = newest) is at `hist_newest − i` mod 256 |
-//! | history | `hist_data` | in | 8 | the id at the `hist_addr` of the previous cycle |
+//! | history | `hist_addr` | out | 8 | history RAM read address of the entry the next beat holds if no beat moves now: entry `i` (0 = newest) is at `hist_newest − i` mod 256 |
+//! | history | `hist_addr2` | out | 8 | read address of the entry the next beat holds if a beat moves now (both are read; a register picks, so the MAC's `ready` never steers a RAM address) |
+//! | history | `hist_data`, `hist_data2` | in | 8 | the ids at the previous cycle's `hist_addr` and `hist_addr2` |
 //! | post link | `post_valid` | in | 1 | PostQueue `head_valid`: `with_post` is ignored without it |
 //! | post link | `post_len` | in | 11 | PostQueue `head_len`, sampled with `start` |
 //! | post link | `post_start` | in | 12 | PostQueue `rd_start`, sampled with `start` |
@@ -80,6 +81,8 @@ pub struct FrameTx {
     // The history RAM's read port.
     pub hist_addr: Signal<Out, Bits<8>>,
     pub hist_data: Signal<In, Bits<8>>,
+    pub hist_addr2: Signal<Out, Bits<8>>,
+    pub hist_data2: Signal<In, Bits<8>>,
     // The PostQueue's read side.
     pub post_valid: Signal<In, Bit>,
     pub post_len: Signal<In, Bits<LEN_BITS>>,
@@ -120,6 +123,9 @@ pub struct FrameTx {
     // beat after it: the RAMs' addresses come from flip-flops, never from an adder.
     hist_cur: DFF<Bits<8>>,
     hist_m1: DFF<Bits<8>>,
+    /// A beat moved at the last edge: the history entry is the one read at `hist_addr2`.
+    fired: DFF<Bit>,
+    hist_now: Signal<Local, Bits<8>>,
     pay_cur: DFF<Bits<QUEUE_ADDR_BITS>>,
     pay_p1: DFF<Bits<QUEUE_ADDR_BITS>>,
     // The payload address of beat 0 (`post_start − hist_end`), + 1 and + 2.
@@ -186,6 +192,8 @@ impl FrameTx {
             with_post: Default::default(),
             hist_addr: Default::default(),
             hist_data: Default::default(),
+            hist_addr2: Default::default(),
+            hist_data2: Default::default(),
             post_valid: Default::default(),
             post_len: Default::default(),
             post_start: Default::default(),
@@ -214,6 +222,8 @@ impl FrameTx {
             pay_len_q: Default::default(),
             hist_cur: Default::default(),
             hist_m1: Default::default(),
+            fired: Default::default(),
+            hist_now: Default::default(),
             pay_cur: Default::default(),
             pay_p1: Default::default(),
             post_start_q: Default::default(),
@@ -266,6 +276,7 @@ impl Logic for FrameTx {
             pay_len_q,
             hist_cur,
             hist_m1,
+            fired,
             pay_cur,
             pay_p1,
             post_start_q,
@@ -287,6 +298,10 @@ impl Logic for FrameTx {
         self.pay_len_shift.next =
             bit_cast::<4, IDX_BITS>((self.pay_len_last.val() - self.next_idx.q.val()) << 3);
         self.pay_len_wide.next = bit_cast::<16, LEN_BITS>(self.pay_len_q.q.val());
+        self.hist_now.next = self.hist_data.val();
+        if self.fired.q.val() {
+            self.hist_now.next = self.hist_data2.val();
+        }
         self.beat.next = 0.into();
         if self.next_idx.q.val() < self.header_end.val() {
             self.beat.next = self.header.data.val();
@@ -320,12 +335,14 @@ impl Logic for FrameTx {
                     .get_bits::<8>(self.pay_len_shift.val().index());
             }
         } else if self.next_idx.q.val() < self.hist_end.q.val() {
-            self.beat.next = self.hist_data.val();
+            self.beat.next = self.hist_now.val();
         }
 
         // A beat moves: load the next one, and address the RAMs for the one after it.
         self.fire.next = self.sending.q.val() & self.tx.ready.val();
         self.hist_addr.next = self.hist_cur.q.val();
+        self.hist_addr2.next = self.hist_m1.q.val();
+        self.fired.d.next = self.fire.val();
         self.post_addr.next = self.pay_cur.q.val();
         self.done_q.d.next = false;
         // The payload address follows `next_idx` from the registered base: beat i's byte is
@@ -335,7 +352,6 @@ impl Logic for FrameTx {
         self.pay_p1.d.next =
             self.pay_base_p1.q.val() + bit_cast::<QUEUE_ADDR_BITS, IDX_BITS>(self.next_idx.q.val());
         if self.fire.val() {
-            self.hist_addr.next = self.hist_m1.q.val();
             self.post_addr.next = self.pay_p1.q.val();
             self.hist_cur.d.next = self.hist_m1.q.val();
             self.hist_m1.d.next = self.hist_m1.q.val() - 1;
@@ -483,9 +499,11 @@ mod tests {
         fn step(&mut self) {
             settle(&mut self.uut);
             let hist_addr = self.uut.hist_addr.val().index();
+            let hist_addr2 = self.uut.hist_addr2.val().index();
             let post_addr = self.uut.post_addr.val().index();
             cycle(&mut self.uut, clock);
             self.uut.hist_data.next = u64::from(self.hist[hist_addr]).to_bits();
+            self.uut.hist_data2.next = u64::from(self.hist[hist_addr2]).to_bits();
             self.uut.post_data.next = u64::from(self.pay[post_addr]).to_bits();
             settle(&mut self.uut);
             self.cycles += 1;

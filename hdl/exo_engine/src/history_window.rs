@@ -13,10 +13,12 @@
 //! which arrives tens of cycles later. The one bit the transmit decision needs at once, this
 //! host's, is kept beside it as `holds_own`, updated with `len` and `newest`.
 //!
-//! Two copies of the ring give two read ports: port A serves the receive path's history
+//! Four copies of the ring give four read ports: port A serves the receive path's history
 //! comparison and, when that is idle, reads the oldest id (so a push knows which bit to
-//! clear); port B serves the transmit path. Both reads are registered: data for an address
-//! arrives the next cycle.
+//! clear); port A2 serves the same comparison one entry further on (the receive path reads
+//! both the entry it is at and the next, and picks with a register instead of steering the
+//! address with its input's `valid`); ports B and B2 serve the transmit path in the same way (B also the control port). All reads are
+//! registered: data for an address arrives the next cycle.
 //!
 //! A push into a full window evicts `evict_id`, which the caller supplies from a register:
 //! for an accepted frame it is the frame's last history id (the frame's history equals the
@@ -63,12 +65,19 @@ pub struct HistoryWindow {
     pub a_use: Signal<In, Bit>,
     /// Registered: the id read for the previous cycle's address.
     pub a_data: Signal<Out, Bits<8>>,
+    // ---- Read port A2 (receive comparison, the entry after port A's)
+    pub a2_addr: Signal<In, Bits<8>>,
+    pub a2_data: Signal<Out, Bits<8>>,
     // ---- Read port B (transmit)
     pub b_addr: Signal<In, Bits<8>>,
     pub b_data: Signal<Out, Bits<8>>,
+    pub b2_addr: Signal<In, Bits<8>>,
+    pub b2_data: Signal<Out, Bits<8>>,
     // ---- Internals
     ram_a: LutRam<Bits<8>, RING_BITS>,
+    ram_a2: LutRam<Bits<8>, RING_BITS>,
     ram_b: LutRam<Bits<8>, RING_BITS>,
+    ram_b2: LutRam<Bits<8>, RING_BITS>,
     newest_r: DFF<Bits<8>>,
     /// Address of the oldest id (`newest − len + 1`), kept as a register: it is port A's
     /// address whenever the receive path is idle. It starts at 1 (`newest` 0, `len` 0).
@@ -116,10 +125,16 @@ impl HistoryWindow {
             a_addr: Default::default(),
             a_use: Default::default(),
             a_data: Default::default(),
+            a2_addr: Default::default(),
+            a2_data: Default::default(),
             b_addr: Default::default(),
             b_data: Default::default(),
+            b2_addr: Default::default(),
+            b2_data: Default::default(),
             ram_a: Default::default(),
+            ram_a2: Default::default(),
             ram_b: Default::default(),
+            ram_b2: Default::default(),
             newest_r: Default::default(),
             oldest_addr: DFFWithInit::new(1.into()),
             len_r: Default::default(),
@@ -167,8 +182,12 @@ impl Logic for HistoryWindow {
         );
         self.ram_a.read_clock.next = self.clock.val();
         self.ram_a.write_clock.next = self.clock.val();
+        self.ram_a2.read_clock.next = self.clock.val();
+        self.ram_a2.write_clock.next = self.clock.val();
         self.ram_b.read_clock.next = self.clock.val();
+        self.ram_b2.read_clock.next = self.clock.val();
         self.ram_b.write_clock.next = self.clock.val();
+        self.ram_b2.write_clock.next = self.clock.val();
         self.len.next = self.len_r.q.val();
         self.newest.next = self.newest_r.q.val();
         self.bitmap.next = self.bits_r.q.val();
@@ -182,15 +201,25 @@ impl Logic for HistoryWindow {
         self.a_data.next = self.ram_a.read_data.val();
         self.oldest_r.d.next = self.ram_a.read_data.val();
         self.oldest.next = self.oldest_r.q.val();
+        self.ram_a2.read_address.next = bit_cast::<RING_BITS, 8>(self.a2_addr.val());
+        self.a2_data.next = self.ram_a2.read_data.val();
         self.ram_b.read_address.next = bit_cast::<RING_BITS, 8>(self.b_addr.val());
         self.b_data.next = self.ram_b.read_data.val();
+        self.ram_b2.read_address.next = bit_cast::<RING_BITS, 8>(self.b2_addr.val());
+        self.b2_data.next = self.ram_b2.read_data.val();
         // Writes happen only on a push into a window that holds anything.
         self.ram_a.write_enable.next = false;
+        self.ram_a2.write_enable.next = false;
         self.ram_b.write_enable.next = false;
+        self.ram_b2.write_enable.next = false;
         self.ram_a.write_address.next = bit_cast::<RING_BITS, 8>(self.write_addr.val());
+        self.ram_a2.write_address.next = bit_cast::<RING_BITS, 8>(self.write_addr.val());
         self.ram_b.write_address.next = bit_cast::<RING_BITS, 8>(self.write_addr.val());
+        self.ram_b2.write_address.next = bit_cast::<RING_BITS, 8>(self.write_addr.val());
         self.ram_a.write_data.next = self.push_id.val();
+        self.ram_a2.write_data.next = self.push_id.val();
         self.ram_b.write_data.next = self.push_id.val();
+        self.ram_b2.write_data.next = self.push_id.val();
         // Stage A: the command as it came, and whether the window was full.
         self.a_push.d.next = false;
         self.a_clear.d.next = self.clear.val();
@@ -224,7 +253,9 @@ impl Logic for HistoryWindow {
             self.own_r.d.next = false;
         } else if self.push.val() & self.capacity.val().any() {
             self.ram_a.write_enable.next = true;
+            self.ram_a2.write_enable.next = true;
             self.ram_b.write_enable.next = true;
+            self.ram_b2.write_enable.next = true;
             self.newest_r.d.next = self.write_addr.val();
             self.a_push.d.next = true;
             if self.len_r.q.val() != self.capacity.val() {

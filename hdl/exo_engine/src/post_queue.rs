@@ -40,7 +40,7 @@
 //! `posts_rejected`) and becomes visible (`head_valid`, `depth`) after edge `t + 1`: its
 //! descriptor is written at `t` and the descriptor RAM's registered read returns it one edge
 //! later. `commit` sampled at
-//! edge `t` is registered and pops the head at `t + 1` (the next descriptor is read through
+//! edge `t` with a head waiting is registered and pops the head at `t + 1` (the next descriptor is read through
 //! the forwarded address, so `head_len` is right in the cycle after the pop); the core starts
 //! no frame meanwhile. A post's bytes reach the byte count after edge
 //! `t + 2`, and a pop's after the edge that follows it; `ready` (for a new post) stays low
@@ -348,8 +348,10 @@ impl Logic for PostQueue {
         // that a pop shows the next head's length in the next cycle.
         self.head_valid.next = self.nonempty.q.val();
         self.head_len.next = self.lengths.read_data.val();
-        self.commit_r.d.next = self.commit.val() & !self.reset.val();
-        self.pop.next = self.commit_r.q.val() & self.nonempty.q.val();
+        // A commit counts only if a head was waiting when it came (`head_valid` is
+        // `nonempty`): the pop itself then starts from this one flip-flop.
+        self.commit_r.d.next = self.commit.val() & self.nonempty.q.val() & !self.reset.val();
+        self.pop.next = self.commit_r.q.val();
         self.lengths.read_address.next = self.slot_rd.q.val();
         if self.pop.val() {
             self.lengths.read_address.next = self.slot_rd_p1.q.val();

@@ -9,6 +9,12 @@
 //! left (`slots_left`), so a deadline of `k × timeout` cycles needs no multiplier and every
 //! decision is a zero test: `fire` is high for one cycle exactly `slots × timeout` cycles after
 //! the cycle `arm` was high, then every `ring_len × timeout` cycles until `arm` or `stop`.
+//!
+//! `arm`, `slots` and `stop` come from the protocol core's verdict logic: they are registered
+//! on entry (with the period in force) and applied a cycle later, as if the count had already
+//! run for that cycle, so the deadlines fall on the same cycles as if applied at once. A
+//! deadline of the old count in the cycle an arm or a stop waits in its register is dropped,
+//! as the arm or stop would have replaced it.
 
 use rust_hdl::prelude::*;
 
@@ -39,6 +45,11 @@ pub struct TokenTimer {
     period: DFF<Bits<24>>,
     pub slots_left: DFF<Bits<9>>,
     timeout_r: DFF<Bits<24>>,
+    /// `arm`, `slots`, `stop` and the period, as of the last edge.
+    arm_q: DFF<Bit>,
+    slots_q: DFF<Bits<9>>,
+    stop_q: DFF<Bit>,
+    period_q: DFF<Bits<24>>,
 }
 
 impl TokenTimer {
@@ -62,6 +73,10 @@ impl TokenTimer {
             period: Default::default(),
             slots_left: Default::default(),
             timeout_r: Default::default(),
+            arm_q: Default::default(),
+            slots_q: Default::default(),
+            stop_q: Default::default(),
+            period_q: Default::default(),
         }
     }
 }
@@ -69,10 +84,17 @@ impl TokenTimer {
 impl Logic for TokenTimer {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, armed_r, left, period, slots_left, timeout_r);
+        dff_setup!(
+            self, clock, armed_r, left, period, slots_left, timeout_r, arm_q, slots_q, stop_q,
+            period_q
+        );
+        self.arm_q.d.next = self.arm.val() & !self.reset.val();
+        self.slots_q.d.next = self.slots.val();
+        self.stop_q.d.next = self.stop.val() & !self.reset.val();
+        self.period_q.d.next = self.period.q.val();
         self.timeout.next = self.timeout_r.q.val();
         self.fire.next = false;
-        if self.armed_r.q.val() {
+        if self.armed_r.q.val() & !self.arm_q.q.val() & !self.stop_q.q.val() {
             if !self.left.q.val().any() {
                 self.left.d.next = self.period.q.val();
                 if self.slots_left.q.val() == 1 {
@@ -89,12 +111,24 @@ impl Logic for TokenTimer {
             self.timeout_r.d.next = self.timeout_in.val();
             self.period.d.next = self.timeout_in.val() - 1;
         }
-        if self.arm.val() {
+        // An arm taken at the last edge: the count starts at (period, slots) one cycle ago, so
+        // it has run for one cycle already.
+        if self.arm_q.q.val() {
             self.armed_r.d.next = true;
-            self.left.d.next = self.period.q.val();
-            self.slots_left.d.next = self.slots.val();
+            if self.period_q.q.val().any() {
+                self.left.d.next = self.period_q.q.val() - 1;
+                self.slots_left.d.next = self.slots_q.q.val();
+            } else {
+                self.left.d.next = 0.into();
+                if self.slots_q.q.val() == 1 {
+                    self.fire.next = true;
+                    self.slots_left.d.next = self.ring_len.val();
+                } else {
+                    self.slots_left.d.next = self.slots_q.q.val() - 1;
+                }
+            }
         }
-        if self.stop.val() {
+        if self.stop_q.q.val() {
             self.armed_r.d.next = false;
         }
         if self.reset.val() {

@@ -46,6 +46,8 @@ struct TxPath {
     queue: PostQueue,
     frame_tx: FrameTx,
     history: RAM<Bits<8>, 8>,
+    /// A second copy of it, for FrameTx's second read port.
+    history2: RAM<Bits<8>, 8>,
 }
 
 impl TxPath {
@@ -75,6 +77,7 @@ impl TxPath {
             queue: PostQueue::new(params),
             frame_tx: FrameTx::new(params),
             history: Default::default(),
+            history2: Default::default(),
         }
     }
 }
@@ -85,6 +88,8 @@ impl Logic for TxPath {
         clock!(self, clock, queue, frame_tx);
         self.history.read_clock.next = self.clock.val();
         self.history.write_clock.next = self.clock.val();
+        self.history2.read_clock.next = self.clock.val();
+        self.history2.write_clock.next = self.clock.val();
         self.queue.reset.next = self.reset.val();
         self.frame_tx.reset.next = self.reset.val();
         // Host posts.
@@ -110,6 +115,11 @@ impl Logic for TxPath {
         // The history RAM.
         self.history.read_address.next = self.frame_tx.hist_addr.val();
         self.frame_tx.hist_data.next = self.history.read_data.val();
+        self.history2.read_address.next = self.frame_tx.hist_addr2.val();
+        self.frame_tx.hist_data2.next = self.history2.read_data.val();
+        self.history2.write_enable.next = self.hist_write.val();
+        self.history2.write_address.next = self.hist_write_addr.val();
+        self.history2.write_data.next = self.hist_write_data.val();
         self.history.write_enable.next = self.hist_write.val();
         self.history.write_address.next = self.hist_write_addr.val();
         self.history.write_data.next = self.hist_write_data.val();
@@ -311,7 +321,7 @@ struct Run {
     cycles_full: usize,
     /// The head sent last and not committed since (a resend must repeat it).
     last_sent_head: Option<Vec<u8>>,
-    /// A commit was given at the last edge: the queue pops a cycle after it takes it.
+    /// A commit was taken at the last edge with a head waiting: the queue pops now.
     commit_pending: bool,
 }
 
@@ -484,8 +494,9 @@ impl Run {
         if !ready {
             self.cycles_full += 1;
         }
-        let pop = self.commit_pending && r.head().is_some();
-        self.commit_pending = p.commit.val();
+        // A commit pops a cycle later, if a head was waiting when it came.
+        let pop = self.commit_pending;
+        self.commit_pending = p.commit.val() && r.head().is_some();
         let mut ended = None;
         if let Some((post, at)) = &mut self.post {
             if p.post.valid.val() && ready {
