@@ -598,14 +598,14 @@ impl Logic for ControlPort {
                 // One-hot: counter word a, b or c (addresses 0x40–0x47, 0x48–0x4F, 0x50–0x57;
                 // above them nothing, and the read answers 0).
                 self.group_counter.d.next = 0.into();
-                if self.addr.val() >= 0x58 {
-                    self.group_counter.d.next = 0.into();
-                } else if self.addr.val() >= 0x50 {
-                    self.group_counter.d.next = 4.into();
-                } else if self.addr.val() >= 0x48 {
-                    self.group_counter.d.next = 2.into();
-                } else if self.addr.val() >= 0x40 {
+                if (self.addr.val() >= 0x40) & (self.addr.val() < 0x48) {
                     self.group_counter.d.next = 1.into();
+                }
+                if (self.addr.val() >= 0x48) & (self.addr.val() < 0x50) {
+                    self.group_counter.d.next = 2.into();
+                }
+                if (self.addr.val() >= 0x50) & (self.addr.val() < 0x58) {
+                    self.group_counter.d.next = 4.into();
                 }
                 self.rpending.d.next = true;
             }
