@@ -3,8 +3,8 @@
 //! The protocol core pushes one record descriptor per event into a 16-deep FIFO; this block
 //! turns each into a record on the host stream (a `FrameTxOut`: one record per frame, `last`
 //! on its final byte, backpressure through `ready`, every output from a flip-flop). Entry
-//! payloads are read from the `EntryBuffer` and released once their last byte is in the
-//! output register. Records, byte by byte (big-endian; `host_if::Record` is the software
+//! payloads are read ahead from the `EntryBuffer` by a `PayloadReader` while the record's
+//! header goes out, and released once their last byte is in the output register. Records, byte by byte (big-endian; `host_if::Record` is the software
 //! definition and the tests decode with it):
 //!
 //! | kind | bytes |
@@ -21,6 +21,7 @@
 
 use rust_hdl::prelude::*;
 
+use crate::payload_reader::PayloadReader;
 use exo_hdl_common::stream::FrameTxOut;
 
 /// Record header lengths in bytes, by kind (entry, agreed, anomaly).
@@ -71,14 +72,12 @@ pub struct Deliver {
     header_left: DFF<Bits<5>>,
     pay_left: DFF<Bits<16>>,
     pay_len: DFF<Bits<16>>,
-    pay_addr: DFF<Bits<12>>,
-    /// The output beat, registered: a header byte in `o_data`, or a payload byte in `o_buf`
-    /// (`o_from_buf`), which the entry buffer's block RAM (5.8 ns from clock to data) reaches
-    /// directly; the host link sees flip-flops through one multiplexer.
+    /// The payload, from the entry buffer through registers (the buffer's block RAM is too
+    /// slow to feed the output register, whose load waits for `ready`).
+    payload: PayloadReader,
+    /// The output beat, registered: a header byte or the reader's head byte.
     o_valid: DFF<Bit>,
     o_data: DFF<Bits<8>>,
-    o_buf: DFF<Bits<8>>,
-    o_from_buf: DFF<Bit>,
     o_last: DFF<Bit>,
     desc: Signal<Local, Bits<DESC_BITS>>,
     d_kind: Signal<Local, Bits<2>>,
@@ -91,6 +90,8 @@ pub struct Deliver {
     d_has_frame: Signal<Local, Bit>,
     d_base: Signal<Local, Bits<12>>,
     moved: Signal<Local, Bit>,
+    /// The next byte to send is here: a header byte, or a payload byte the reader holds.
+    beat_ready: Signal<Local, Bit>,
     cur_last: Signal<Local, Bit>,
     popped: Signal<Local, Bit>,
     in_header: Signal<Local, Bit>,
@@ -111,14 +112,15 @@ impl Logic for Deliver {
             header_left,
             pay_left,
             pay_len,
-            pay_addr,
             o_valid,
             o_data,
-            o_buf,
-            o_from_buf,
             o_last
         );
         self.fifo.clock.next = self.clock.val();
+        self.payload.clock.next = self.clock.val();
+        self.payload.reset.next = self.reset.val();
+        self.buf_addr.next = self.payload.buf_addr.val();
+        self.payload.buf_data.next = self.buf_data.val();
         // ---- Descriptors in
         self.fifo.data_in.next = self.desc_in.q.val();
         self.desc_in.d.next = bit_cast::<202, 2>(self.kind.val())
@@ -144,35 +146,32 @@ impl Logic for Deliver {
         self.d_anomaly.next = self.desc.val().get_bits::<3>(186);
         self.d_has_frame.next = self.desc.val().get_bit(189);
         self.d_base.next = self.desc.val().get_bits::<12>(190);
-        // ---- Stream out: header bytes from the shift register, then payload from the buffer,
+        // ---- Stream out: header bytes from the shift register, then payload from the reader,
         // each moved into the output register when it is free (or frees up at this edge).
         self.in_header.next = self.header_left.q.val().any();
         self.host.valid.next = self.o_valid.q.val();
         self.host.data.next = self.o_data.q.val();
-        if self.o_from_buf.q.val() {
-            self.host.data.next = self.o_buf.q.val();
-        }
         self.host.last.next = self.o_last.q.val();
         self.host.error.next = false;
         self.cur_last.next =
             (self.in_header.val() & (self.header_left.q.val() == 1) & !self.pay_left.q.val().any())
                 | (!self.in_header.val() & (self.pay_left.q.val() == 1));
-        self.moved.next = self.active.q.val() & (self.host.ready.val() | !self.o_valid.q.val());
+        self.beat_ready.next = self.in_header.val() | self.payload.head_valid.val();
+        self.moved.next = self.active.q.val()
+            & self.beat_ready.val()
+            & (self.host.ready.val() | !self.o_valid.q.val());
         if self.host.ready.val() {
             self.o_valid.d.next = false;
         }
         if self.moved.val() {
             self.o_valid.d.next = true;
-            self.o_data.d.next = self.header.q.val().get_bits::<8>(184);
-            self.o_buf.d.next = self.buf_data.val();
-            self.o_from_buf.d.next = !self.in_header.val();
+            self.o_data.d.next = self.payload.head.val();
+            if self.in_header.val() {
+                self.o_data.d.next = self.header.q.val().get_bits::<8>(184);
+            }
             self.o_last.d.next = self.cur_last.val();
         }
-        // The buffer is read one byte ahead: the address moves with each payload beat.
-        self.buf_addr.next = self.pay_addr.q.val();
-        if self.moved.val() & !self.in_header.val() {
-            self.buf_addr.next = self.pay_addr.q.val() + 1;
-        }
+        self.payload.take.next = self.moved.val() & !self.in_header.val();
         self.buf_release.next = false;
         self.buf_release_len.next = bit_cast::<13, 16>(self.pay_len.q.val());
         if self.moved.val() {
@@ -181,7 +180,6 @@ impl Logic for Deliver {
                 self.header_left.d.next = self.header_left.q.val() - 1;
             } else {
                 self.pay_left.d.next = self.pay_left.q.val() - 1;
-                self.pay_addr.d.next = self.pay_addr.q.val() + 1;
             }
             if self.cur_last.val() {
                 self.active.d.next = false;
@@ -195,9 +193,12 @@ impl Logic for Deliver {
             self.fifo.read.next = !self.fifo.empty.val();
             self.flushing.d.next = !self.fifo.empty.val();
         }
+        // An entry's payload is read from its base while its header goes out.
+        self.payload.start.next = self.popped.val() & (self.d_kind.val() == 1);
+        self.payload.start_addr.next = self.d_base.val();
+        self.payload.start_len.next = self.d_len.val();
         if self.popped.val() {
             self.active.d.next = true;
-            self.pay_addr.d.next = self.d_base.val();
             self.pay_left.d.next = 0.into();
             self.pay_len.d.next = 0.into();
             if self.d_kind.val() == 1 {

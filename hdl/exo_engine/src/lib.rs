@@ -13,6 +13,7 @@ pub mod frame_tx;
 pub mod history_window;
 pub mod host_if;
 pub mod params;
+pub mod payload_reader;
 pub mod post_queue;
 pub mod protocol_core;
 pub mod ring_table;
