@@ -10,11 +10,14 @@
 //! `wire` offsets.
 //!
 //! The output beat is registered (the MAC sees a flip-flop, not a block RAM's output through
-//! muxes): payload bytes go from the RAM straight into their own register, other bytes into
-//! another, and a registered flag picks one for `tx.data`. Once `valid` rises it stays high through `last`, because a GMII MAC cannot pause: the
-//! beat after the current one is always ready one cycle ahead, since the history and payload
-//! RAMs are addressed for it in the cycle before (the address already accounts for whether
-//! the current beat moves in this cycle). When `tx.ready` is low the beat is held.
+//! muxes): payload bytes go into their own register from a `PayloadReader`, which reads the
+//! PostQueue's payload RAM ahead into a four-byte register queue from `start` on (the header
+//! is longer than the reader's four-cycle latency, and from then on it delivers a byte per
+//! cycle, so a payload beat never waits); other bytes go into another register, and a
+//! registered flag picks one for `tx.data`. Once `valid` rises it stays high through `last`, because a GMII MAC cannot pause: the
+//! beat after the current one is always ready one cycle ahead: the history RAM is read for it
+//! in the cycle before (at both candidate addresses, whether or not the current beat moves
+//! in this cycle), and the payload waits in the reader's queue. When `tx.ready` is low the beat is held.
 //!
 //! **Latency: 1 cycle.** `start` is sampled at a clock edge; the first beat is valid on `tx`
 //! right after that edge. `done` pulses in the cycle after the edge at which the last beat
@@ -47,6 +50,7 @@
 //! The history RAM and the PostQueue's head must not change while `busy`.
 
 use crate::params::{EngineParams, QUEUE_ADDR_BITS};
+use crate::payload_reader::PayloadReader;
 use crate::post_queue::LEN_BITS;
 use exo_hdl_common::FrameTxOut;
 use exo_proto::wire::{self, Frame, EPOCH, HEADER_LEN, HISTORY_LEN, PAYLOAD_LEN, SEQ};
@@ -97,7 +101,7 @@ pub struct FrameTx {
     // The constant header bytes (variable fields are zero here).
     header: ROM<Bits<8>, ROM_BITS>,
     // The output beat: a header or history byte in `out_data`, or a payload byte in
-    // `pay_byte` (`out_pay`), which the payload RAM's slow output reaches directly.
+    // `pay_byte` (`out_pay`), from the reader's registers.
     sending: DFF<Bit>,
     out_data: DFF<Bits<8>>,
     pay_byte: DFF<Bits<8>>,
@@ -109,8 +113,7 @@ pub struct FrameTx {
     hist_end: DFF<Bits<IDX_BITS>>,
     pay_end: DFF<Bits<IDX_BITS>>,
     last_idx: DFF<Bits<IDX_BITS>>,
-    // `hist_end − 1` and `pay_end − 1`, and whether beat `next_idx` is a payload beat: the
-    // payload RAM's slow output meets only one multiplexer on its way to `out_data`.
+    // `hist_end − 1` and `pay_end − 1`, and whether beat `next_idx` is a payload beat.
     hist_end_m1: DFF<Bits<IDX_BITS>>,
     pay_end_m1: DFF<Bits<IDX_BITS>>,
     in_pay: DFF<Bit>,
@@ -119,20 +122,15 @@ pub struct FrameTx {
     seq_q: DFF<Bits<64>>,
     hist_len_q: DFF<Bits<8>>,
     pay_len_q: DFF<Bits<LEN_BITS>>,
-    // RAM addresses of the history id and the payload byte for beat `next_idx`, and for the
-    // beat after it: the RAMs' addresses come from flip-flops, never from an adder.
+    // RAM addresses of the history id for beat `next_idx`, and for the beat after it: the
+    // RAM's addresses come from flip-flops, never from an adder.
     hist_cur: DFF<Bits<8>>,
     hist_m1: DFF<Bits<8>>,
     /// A beat moved at the last edge: the history entry is the one read at `hist_addr2`.
     fired: DFF<Bit>,
     hist_now: Signal<Local, Bits<8>>,
-    pay_cur: DFF<Bits<QUEUE_ADDR_BITS>>,
-    pay_p1: DFF<Bits<QUEUE_ADDR_BITS>>,
-    // The payload address of beat 0 (`post_start − hist_end`), + 1 and + 2.
-    post_start_q: DFF<Bits<QUEUE_ADDR_BITS>>,
-    pay_base: DFF<Bits<QUEUE_ADDR_BITS>>,
-    pay_base_p1: DFF<Bits<QUEUE_ADDR_BITS>>,
-    pay_base_p2: DFF<Bits<QUEUE_ADDR_BITS>>,
+    /// The payload, read ahead from the PostQueue.
+    payload: PayloadReader,
     // Combinational helpers (named so that Verilog truncates where the simulation does).
     fire: Signal<Local, Bit>,
     beat: Signal<Local, Bits<8>>,
@@ -224,12 +222,7 @@ impl FrameTx {
             hist_m1: Default::default(),
             fired: Default::default(),
             hist_now: Default::default(),
-            pay_cur: Default::default(),
-            pay_p1: Default::default(),
-            post_start_q: Default::default(),
-            pay_base: Default::default(),
-            pay_base_p1: Default::default(),
-            pay_base_p2: Default::default(),
+            payload: Default::default(),
             fire: Default::default(),
             beat: Default::default(),
             epoch_shift: Default::default(),
@@ -277,12 +270,6 @@ impl Logic for FrameTx {
             hist_cur,
             hist_m1,
             fired,
-            pay_cur,
-            pay_p1,
-            post_start_q,
-            pay_base,
-            pay_base_p1,
-            pay_base_p2,
             hist_end_m1,
             pay_end_m1,
             in_pay
@@ -343,22 +330,16 @@ impl Logic for FrameTx {
         self.hist_addr.next = self.hist_cur.q.val();
         self.hist_addr2.next = self.hist_m1.q.val();
         self.fired.d.next = self.fire.val();
-        self.post_addr.next = self.pay_cur.q.val();
         self.done_q.d.next = false;
-        // The payload address follows `next_idx` from the registered base: beat i's byte is
-        // at post_start + i − hist_end.
-        self.pay_cur.d.next =
-            self.pay_base.q.val() + bit_cast::<QUEUE_ADDR_BITS, IDX_BITS>(self.next_idx.q.val());
-        self.pay_p1.d.next =
-            self.pay_base_p1.q.val() + bit_cast::<QUEUE_ADDR_BITS, IDX_BITS>(self.next_idx.q.val());
+        // The payload: the reader's head is the next payload beat's byte.
+        self.payload.clock.next = self.clock.val();
+        self.payload.reset.next = self.reset.val();
+        self.post_addr.next = self.payload.buf_addr.val();
+        self.payload.buf_data.next = self.post_data.val();
+        self.payload.take.next = self.fire.val() & !self.out_last.q.val() & self.in_pay.q.val();
         if self.fire.val() {
-            self.post_addr.next = self.pay_p1.q.val();
             self.hist_cur.d.next = self.hist_m1.q.val();
             self.hist_m1.d.next = self.hist_m1.q.val() - 1;
-            self.pay_cur.d.next = self.pay_base_p1.q.val()
-                + bit_cast::<QUEUE_ADDR_BITS, IDX_BITS>(self.next_idx.q.val());
-            self.pay_p1.d.next = self.pay_base_p2.q.val()
-                + bit_cast::<QUEUE_ADDR_BITS, IDX_BITS>(self.next_idx.q.val());
             if self.out_last.q.val() {
                 self.sending.d.next = false;
                 self.done_q.d.next = true;
@@ -366,7 +347,7 @@ impl Logic for FrameTx {
                 self.in_pay.d.next = false;
             } else {
                 self.out_data.d.next = self.beat.val();
-                self.pay_byte.d.next = self.post_data.val();
+                self.pay_byte.d.next = self.payload.head.val();
                 self.out_pay.d.next = self.in_pay.q.val();
                 self.out_last.d.next = self.next_idx.q.val() == self.last_idx.q.val();
                 self.next_idx.d.next = self.next_idx.q.val() + 1;
@@ -381,10 +362,9 @@ impl Logic for FrameTx {
             self.pay_len_in.next = self.post_len.val();
         }
         // The frame's layout follows from the sampled lengths through a pipeline of
-        // registers, one adder per stage: `hist_end` at beat 1, `pay_end` and the payload
-        // base at beat 2, `last_idx` and the base's neighbours at beat 3. None is used
-        // before beat HEADER_LEN (and `last_idx`, at least MIN_FRAME_LEN − 1, cannot match
-        // a beat index below 4 while it settles).
+        // registers, one adder per stage: `hist_end` at beat 1, `pay_end` at beat 2,
+        // `last_idx` at beat 3. None is used before beat HEADER_LEN (and `last_idx`, at
+        // least MIN_FRAME_LEN − 1, cannot match a beat index below 4 while it settles).
         self.pay_end.d.next =
             self.hist_end.q.val() + bit_cast::<IDX_BITS, LEN_BITS>(self.pay_len_q.q.val());
         self.hist_end_m1.d.next = self.hist_end.q.val() - 1;
@@ -393,16 +373,14 @@ impl Logic for FrameTx {
         if self.pay_end.q.val() > self.min_len.val() {
             self.last_idx.d.next = self.pay_end.q.val() - 1;
         }
-        self.pay_base.d.next = self.post_start_q.q.val()
-            - bit_cast::<QUEUE_ADDR_BITS, IDX_BITS>(self.hist_end.q.val());
-        self.pay_base_p1.d.next = self.pay_base.q.val() + 1;
-        self.pay_base_p2.d.next = self.pay_base.q.val() + 2;
+        self.payload.start.next = !self.sending.q.val() & self.start.val();
+        self.payload.start_addr.next = self.post_start.val();
+        self.payload.start_len.next = bit_cast::<16, LEN_BITS>(self.pay_len_in.val());
         if !self.sending.q.val() & self.start.val() {
             self.epoch_q.d.next = self.epoch.val();
             self.seq_q.d.next = self.seq.val();
             self.hist_len_q.d.next = self.hist_len.val();
             self.pay_len_q.d.next = self.pay_len_in.val();
-            self.post_start_q.d.next = self.post_start.val();
             self.hist_end.d.next =
                 self.header_end.val() + bit_cast::<IDX_BITS, 8>(self.hist_len.val());
             // The history addresses of beats 1 and 2: entries 1 − HEADER_LEN and

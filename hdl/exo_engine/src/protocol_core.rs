@@ -267,6 +267,9 @@ pub struct ProtocolCore {
     token_moves: Signal<Local, Bit>,
     /// A deadline that reports a lost token now (or, behind a verdict, next cycle).
     lost_now: Signal<Local, Bit>,
+    /// `lost_now` when no verdict is applied (only a control pass moves the token then):
+    /// the record decision below does not wait for the verdict's flags.
+    lost_idle: Signal<Local, Bit>,
     // ---- Elaboration constants
     host_id: Constant<Bits<8>>,
     h: Constant<Bits<64>>,
@@ -444,6 +447,7 @@ impl ProtocolCore {
             ctl_free: Default::default(),
             token_moves: Default::default(),
             lost_now: Default::default(),
+            lost_idle: Default::default(),
             host_id: Constant::new((host_id as u64).to_bits()),
             h: Constant::new((h as u64).to_bits()),
             boot_epoch: Constant::new((boot_epoch as u64).to_bits()),
@@ -754,13 +758,15 @@ impl Logic for ProtocolCore {
             | (self.phase.q.val() == 3);
         self.lost_now.next =
             self.timer_fire.val() & (self.status_r.q.val() == 0) & !self.token_moves.val();
+        self.lost_idle.next =
+            self.timer_fire.val() & (self.status_r.q.val() == 0) & (self.phase.q.val() != 3);
         if self.v_valid.q.val() {
             if self.lost_now.val() {
                 self.lost_pending.d.next = true;
             }
         } else {
             self.lost_pending.d.next = false;
-            if (self.status_r.q.val() == 0) & (self.lost_now.val() | self.lost_pending.q.val()) {
+            if (self.status_r.q.val() == 0) & (self.lost_idle.val() | self.lost_pending.q.val()) {
                 self.ev_anomaly.next = true;
                 self.ev_anomaly_kind.next = 5.into();
                 self.rq_push.d.next = self.rec_room.val();
