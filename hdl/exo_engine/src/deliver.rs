@@ -66,6 +66,10 @@ pub struct Deliver {
     desc_in: DFF<Bits<202>>,
     /// After a reset: drop whatever descriptors the FIFO still holds.
     flushing: DFF<Bit>,
+    /// The FIFO held a descriptor at the last edge: a record starts from this flip-flop,
+    /// not from the FIFO's address compare (a pop makes `active` high at the next edge, so
+    /// the stale flag never pops twice, and only a pop empties the FIFO).
+    waiting: DFF<Bit>,
     active: DFF<Bit>,
     /// Header bytes still to send, the next one in the top 8 bits of `header`.
     header: DFF<Bits<192>>,
@@ -107,6 +111,7 @@ impl Logic for Deliver {
             push_r,
             desc_in,
             flushing,
+            waiting,
             active,
             header,
             header_left,
@@ -187,7 +192,8 @@ impl Logic for Deliver {
             }
         }
         // ---- Next record: load the head descriptor when idle
-        self.popped.next = !self.active.q.val() & !self.fifo.empty.val() & !self.flushing.q.val();
+        self.waiting.d.next = !self.fifo.empty.val();
+        self.popped.next = !self.active.q.val() & self.waiting.q.val() & !self.flushing.q.val();
         self.fifo.read.next = self.popped.val();
         if self.flushing.q.val() {
             self.fifo.read.next = !self.fifo.empty.val();

@@ -48,7 +48,11 @@ pub struct EntryBuffer {
     base_r: DFF<Bits<13>>,
     rd: DFF<Bits<13>>,
     over: DFF<Bit>,
-    used: Signal<Local, Bits<13>>,
+    /// The ring is full (`wr − rd = 4096`): same address, other lap. Written as a compare,
+    /// not a subtraction, so the write enable waits for no carry chain.
+    full: Signal<Local, Bit>,
+    wr_addr: Signal<Local, Bits<12>>,
+    rd_addr_r: Signal<Local, Bits<12>>,
 }
 
 impl Logic for EntryBuffer {
@@ -71,12 +75,15 @@ impl Logic for EntryBuffer {
         self.ram_hi.write_enable.next = false;
         self.overrun.next = self.over.q.val();
         self.base.next = self.base_r.q.val().get_bits::<12>(0);
-        self.used.next = self.wr.q.val() - self.rd.q.val();
+        self.wr_addr.next = self.wr.q.val().get_bits::<12>(0);
+        self.rd_addr_r.next = self.rd.q.val().get_bits::<12>(0);
+        self.full.next = (self.wr_addr.val() == self.rd_addr_r.val())
+            & (self.wr.q.val().get_bit(12) != self.rd.q.val().get_bit(12));
         if self.frame_begin.val() {
             self.wr.d.next = self.base_r.q.val();
             self.over.d.next = false;
         } else if self.wr_valid.val() {
-            if (self.used.val() == 4096) | self.over.q.val() {
+            if self.full.val() | self.over.q.val() {
                 self.over.d.next = true;
             } else {
                 self.ram_lo.write_enable.next = true;

@@ -336,7 +336,13 @@ impl Logic for FrameTx {
         self.payload.reset.next = self.reset.val();
         self.post_addr.next = self.payload.buf_addr.val();
         self.payload.buf_data.next = self.post_data.val();
-        self.payload.take.next = self.fire.val() & !self.out_last.q.val() & self.in_pay.q.val();
+        // The header outlasts the reader's latency and it then keeps a byte ready every
+        // cycle, so a payload beat always finds one; the guard only keeps the reader's
+        // count from wrapping if that were ever broken.
+        self.payload.take.next = self.fire.val()
+            & !self.out_last.q.val()
+            & self.in_pay.q.val()
+            & self.payload.head_valid.val();
         if self.fire.val() {
             self.hist_cur.d.next = self.hist_m1.q.val();
             self.hist_m1.d.next = self.hist_m1.q.val() - 1;

@@ -69,10 +69,6 @@ pub struct PayloadReader {
     count: DFF<Bits<3>>,
     issue: Signal<Local, Bit>,
     shift: Signal<Local, Bits<5>>,
-    rd_shift: Signal<Local, Bits<5>>,
-    /// The queue shifted so that the head is its low byte (a named signal: Verilog has no
-    /// part-select of an expression).
-    at_head: Signal<Local, Bits<32>>,
 }
 
 impl Logic for PayloadReader {
@@ -113,7 +109,6 @@ impl Logic for PayloadReader {
         self.fetched.d.next = self.buf_data.val();
         self.fetched_valid.d.next = self.issued.q.val();
         self.shift.next = bit_cast::<5, 2>(self.wr_slot.q.val()) << 3;
-        self.rd_shift.next = bit_cast::<5, 2>(self.rd_slot.q.val()) << 3;
         if self.fetched_valid.q.val() {
             self.slots.d.next = (self.slots.q.val()
                 & !(bit_cast::<32, 8>(0xFF.into()) << self.shift.val()))
@@ -121,8 +116,16 @@ impl Logic for PayloadReader {
             self.wr_slot.d.next = self.wr_slot.q.val() + 1;
         }
         self.head_valid.next = self.count.q.val().any();
-        self.at_head.next = self.slots.q.val() >> self.rd_shift.val();
-        self.head.next = self.at_head.val().get_bits::<8>(0);
+        self.head.next = self.slots.q.val().get_bits::<8>(0);
+        if self.rd_slot.q.val() == 1 {
+            self.head.next = self.slots.q.val().get_bits::<8>(8);
+        }
+        if self.rd_slot.q.val() == 2 {
+            self.head.next = self.slots.q.val().get_bits::<8>(16);
+        }
+        if self.rd_slot.q.val() == 3 {
+            self.head.next = self.slots.q.val().get_bits::<8>(24);
+        }
         if self.take.val() {
             self.rd_slot.d.next = self.rd_slot.q.val() + 1;
         }
