@@ -323,8 +323,11 @@ impl Bench {
         self.model
             .post(payload)
             .expect("the model takes what the engine takes");
-        // The queue shows a new head one cycle later.
-        self.idle(2);
+        // The model has the post from now on. The engine's queue shows it as its head two
+        // edges after the last byte moved (the input stage, then publishing): after
+        // `idle(2)`. One more cycle, as before the input stage, lets the core see the head
+        // for a whole cycle before the bench's next input.
+        self.idle(3);
         true
     }
 
