@@ -23,7 +23,7 @@
 //! |---|---|---|---|---|
 //! | clock | `clock` | in | 1 | the engine clock |
 //! | clock | `reset` | in | 1 | synchronous: empties the queue, clears the counters, restarts parsing |
-//! | post | `post` | [`FrameTxIn`] | 8 | posts from the host link; `ready` (registered state only) is high when a whole message of `max_payload` bytes fits, and stays high until the post's `last` |
+//! | post | `post` | [`FrameTxIn`] | 8 | posts from the host link; `ready` (flip-flops and `reset` only) is high at a post's first byte only when a whole message of `max_payload` bytes fits, and then stays high until the post's `last` byte moved; each beat that moves is registered before the parser sees it |
 //! | head | `head_valid` | out | 1 | a message is waiting |
 //! | head | `head_len` | out | 11 | its payload length (meaningful with `head_valid`) |
 //! | head | `commit` | in | 1 | pulse: the head was accepted by the cluster; pop it (ignored without `head_valid`) |
@@ -36,16 +36,42 @@
 //!
 //! # Timing
 //!
-//! A post whose `last` byte moves at clock edge `t` is counted in `posts_accepted` (or
-//! `posts_rejected`) and becomes visible (`head_valid`, `depth`) after edge `t + 1`: its
-//! descriptor is written at `t` and the descriptor RAM's registered read returns it one edge
-//! later. `commit` sampled at
-//! edge `t` with a head waiting is registered and pops the head at `t + 1` (the next descriptor is read through
-//! the forwarded address, so `head_len` is right in the cycle after the pop); the core starts
-//! no frame meanwhile. A post's bytes reach the byte count after edge
-//! `t + 2`, and a pop's after the edge that follows it; `ready` (for a new post) stays low
-//! until a published post is counted, so the lag never lets the queue overfill, and a pop's
-//! lag only delays the room it frees by a cycle.
+//! The post stream goes through an input stage before the parser: the handshake (`ready`,
+//! `in_post`, `room_r`) and the registers that capture each beat that moves (`in_valid`,
+//! `in_data`, `in_last`, `in_error`). The parser, the payload and descriptor RAM writes and
+//! the `tail` adder work on those registers, a cycle after the beat moved. For a post whose
+//! `last` byte moves at clock edge `t`:
+//!
+//! - `t`: the beat is captured; `in_post` and `room_r` clear, so `ready` is low after `t`.
+//! - `t + 1`: the parser's decision on the captured beat takes effect: an accepted post's
+//!   descriptor is written, `tail` and the write slot advance, `publishing` is set (for a
+//!   rejected post, `rejecting`). `room_r` stays clear (the post's end was in the input stage).
+//! - `t + 2`: it is counted in `posts_accepted` (or `posts_rejected`) and becomes visible
+//!   (`head_valid`, `depth`; `head_len` through the descriptor RAM's registered read), all
+//!   shown after `t + 2`; `counting` is set and its length is in `delta`. `room_r` stays
+//!   clear (`publishing`).
+//! - `t + 3`: its bytes reach `used`. `room_r` stays clear (`counting`).
+//! - `t + 4`: `room_r` takes the room computed with the post counted: `ready` for the next
+//!   post can be high after `t + 4`. A rejected post adds nothing to count: `ready` can be high
+//!   again after `t + 2`.
+//!
+//! Why the queue never overfills: `room_r` high after edge `e` means that in the cycle before
+//! `e` there was room and no post ended at `e` (its last byte moving), `e − 1` (its end in the
+//! input stage), `e − 2` (`publishing`) or `e − 3` (`counting`). Every post that ended at
+//! `t ≤ e − 4` was then in `used` (from `t + 3`) and in `waiting` (`publishing` from `t + 1`,
+//! `visible` from `t + 2`) when that room was computed. A post starts only when `ready` is high
+//! outside a post, so only on such a room; posts are taken one at a time (`in_post`), so it is
+//! the only post not counted until it ends, and its end clears `room_r` again. Nothing else
+//! changes the room but a pop, and a pop only frees.
+//!
+//! `commit` sampled at edge `t` with a head waiting is registered and pops the head at `t + 1`
+//! (the next descriptor is read through the forwarded address, so `head_len` is right in the
+//! cycle after the pop); the core starts no frame meanwhile. A pop's bytes leave `used` at the
+//! edge after the pop (`t + 2`) and the room they free reaches `room_r` at `t + 3`: the lag
+//! only delays the room a pop frees.
+//!
+//! A reset clears `room_r` and `in_post`: `ready` is low in the reset cycle and the next, and
+//! a beat captured before the reset is parsed in the reset cycle and undone by the reset.
 
 use crate::params::{EngineParams, QUEUE_ADDR_BITS, QUEUE_BYTES, QUEUE_SLOTS};
 use exo_hdl_common::FrameTxIn;
@@ -100,6 +126,18 @@ pub struct PostQueue {
     payload_lo: RAM<Bits<4>, QUEUE_ADDR_BITS>,
     payload_hi: RAM<Bits<4>, QUEUE_ADDR_BITS>,
     lengths: RAM<Bits<LEN_BITS>, SLOT_BITS>,
+    // The post stream's input stage: the handshake, and each beat that moved, registered.
+    /// A post's first byte moved and its `last` byte has not: `ready` stays high whatever
+    /// the room, so a post never stalls in the middle.
+    in_post: DFF<Bit>,
+    /// The beat that moved at the last edge: the parser works on these flip-flops, not on
+    /// the stream, so the host link's logic and the parser's are never in one cycle.
+    /// `in_data`, `in_last` and `in_error` load in every cycle (no enable between the stream
+    /// and them) and mean something only with `in_valid`.
+    in_valid: DFF<Bit>,
+    in_data: DFF<Bits<8>>,
+    in_last: DFF<Bit>,
+    in_error: DFF<Bit>,
     // Post parser.
     state: DFF<PostState>,
     declared: DFF<Bits<16>>,
@@ -124,7 +162,8 @@ pub struct PostQueue {
     /// whether it holds a publication: two adders in series become one per cycle.
     delta: DFF<Bits<13>>,
     counting: DFF<Bit>,
-    /// `room` as of the last edge.
+    /// `room` as of the last edge, and no post ending at that edge or waiting in the input
+    /// stage then: what `ready` shows between posts.
     room_r: DFF<Bit>,
     // The descriptor FIFO: write and read slots, visible messages, one being published.
     slot_wr: DFF<Bits<SLOT_BITS>>,
@@ -140,10 +179,10 @@ pub struct PostQueue {
     accepted: DFF<Bits<32>>,
     rejected: DFF<Bits<32>>,
     // Combinational helpers (named so that Verilog truncates where the simulation does).
-    open: Signal<Local, Bit>,
     /// A payload byte is written (both halves).
     pay_we: Signal<Local, Bit>,
     pay_addr: Signal<Local, Bits<QUEUE_ADDR_BITS>>,
+    /// A beat of the post stream moves at this edge (`valid` and `ready`).
     moves: Signal<Local, Bit>,
     length: Signal<Local, Bits<16>>,
     got_next: Signal<Local, Bits<LEN_BITS>>,
@@ -194,6 +233,11 @@ impl PostQueue {
             payload_lo: Default::default(),
             payload_hi: Default::default(),
             lengths: Default::default(),
+            in_post: Default::default(),
+            in_valid: Default::default(),
+            in_data: Default::default(),
+            in_last: Default::default(),
+            in_error: Default::default(),
             state: Default::default(),
             declared: Default::default(),
             got: Default::default(),
@@ -218,7 +262,6 @@ impl PostQueue {
             rejecting: Default::default(),
             accepted: Default::default(),
             rejected: Default::default(),
-            open: Default::default(),
             pay_we: Default::default(),
             pay_addr: Default::default(),
             moves: Default::default(),
@@ -247,9 +290,10 @@ impl Logic for PostQueue {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, declared, got, bad, left, left_zero, left_one, commit_r,
-            head_start, tail, used, pub_len, delta, counting, room_r, slot_wr, slot_rd, slot_rd_p1,
-            nonempty, visible, publishing, rejecting, accepted, rejected
+            self, clock, in_post, in_valid, in_data, in_last, in_error, state, declared, got, bad,
+            left, left_zero, left_one, commit_r, head_start, tail, used, pub_len, delta, counting,
+            room_r, slot_wr, slot_rd, slot_rd_p1, nonempty, visible, publishing, rejecting,
+            accepted, rejected
         );
         self.payload_lo.write_clock.next = self.clock.val();
         self.payload_lo.read_clock.next = self.clock.val();
@@ -264,45 +308,58 @@ impl Logic for PostQueue {
         if self.publishing.q.val() {
             self.waiting.next = self.visible.q.val() + 1;
         }
-        // While a message is being published its bytes are not yet in `used` (they reach
-        // it two edges later): no new post starts meanwhile. The decision is registered
-        // (the handshake starts from a flip-flop), so a post that ends now also clears it.
+        // While a message is being published (`publishing`, then `counting`) its bytes are
+        // not yet in `used`: no new post starts meanwhile.
         self.room.next = !self.publishing.q.val()
             & !self.counting.q.val()
             & (self.used.q.val() <= self.max_used.val())
             & (self.waiting.val() < self.max_posted.val());
-        // The parser runs on `open` (registers only); `ready` also falls in a reset cycle. A
-        // beat the parser sees then is never the host's (its `ready` was low), and the reset
-        // undoes whatever it did: it keeps the reset's fan-out off the parser's path.
-        self.open.next = (self.state.q.val() != PostState::LenHi) | self.room_r.q.val();
-        self.post.ready.next = !self.reset.val() & self.open.val();
-        self.moves.next = self.post.valid.val() & self.open.val();
-        self.room_r.d.next = self.room.val() & !(self.moves.val() & self.post.last.val());
+        // The handshake, from flip-flops and `reset` only: a post starts only with room, and
+        // once started is taken to its `last` byte. A beat that moves is only registered here;
+        // the parser takes it a cycle later, so nothing but these few gates and the input
+        // registers sits behind the host link's logic.
+        self.post.ready.next = !self.reset.val() & (self.in_post.q.val() | self.room_r.q.val());
+        self.moves.next = self.post.valid.val() & self.post.ready.val();
+        if self.moves.val() {
+            self.in_post.d.next = !self.post.last.val();
+        }
+        self.in_valid.d.next = self.moves.val();
+        self.in_data.d.next = self.post.data.val();
+        self.in_last.d.next = self.post.last.val();
+        self.in_error.d.next = self.post.error.val();
+        // A post that ends now, or whose end waits in the input stage, is not in `used` or
+        // `waiting` yet (nor marked `publishing`): no new post may start until it is.
+        self.room_r.d.next = self.room.val()
+            & !(self.moves.val() & self.post.last.val())
+            & !(self.in_valid.q.val() & self.in_last.q.val());
 
-        // Parser defaults: nothing written, nothing decided.
-        self.length.next = (self.declared.q.val() << 8) | bit_cast::<16, 8>(self.post.data.val());
+        // The parser, on the registered beat. Every beat there belongs to a post the handshake
+        // admitted. In a reset cycle it may still take one (moved in the cycle before): the
+        // reset undoes whatever it does, which keeps the reset's fan-out off its path.
+        // Defaults: nothing written, nothing decided.
+        self.length.next = (self.declared.q.val() << 8) | bit_cast::<16, 8>(self.in_data.q.val());
         self.got_next.next = self.got.q.val() + 1;
         self.full.next = self.left_zero.q.val();
         self.pay_addr.next =
             self.tail.q.val() + bit_cast::<QUEUE_ADDR_BITS, LEN_BITS>(self.got.q.val());
         self.payload_lo.write_address.next = self.pay_addr.val();
         self.payload_hi.write_address.next = self.pay_addr.val();
-        self.payload_lo.write_data.next = self.post.data.val().get_bits::<4>(0);
-        self.payload_hi.write_data.next = self.post.data.val().get_bits::<4>(4);
+        self.payload_lo.write_data.next = self.in_data.q.val().get_bits::<4>(0);
+        self.payload_hi.write_data.next = self.in_data.q.val().get_bits::<4>(4);
         self.pay_we.next = false;
         self.accept.next = false;
         self.reject.next = false;
         self.accept_len.next = bit_cast::<LEN_BITS, 16>(self.declared.q.val());
 
-        if self.moves.val() {
+        if self.in_valid.q.val() {
             match self.state.q.val() {
                 PostState::LenHi => {
-                    self.declared.d.next = bit_cast::<16, 8>(self.post.data.val());
+                    self.declared.d.next = bit_cast::<16, 8>(self.in_data.q.val());
                     self.got.d.next = 0.into();
                     self.bad.d.next = false;
                     self.state.d.next = PostState::LenLo;
                     // A one-byte post has no length.
-                    if self.post.last.val() {
+                    if self.in_last.q.val() {
                         self.reject.next = true;
                         self.state.d.next = PostState::LenHi;
                     }
@@ -314,9 +371,9 @@ impl Logic for PostQueue {
                     self.left_zero.d.next = self.length.val() == 0;
                     self.left_one.d.next = self.length.val() == 1;
                     self.state.d.next = PostState::Body;
-                    if self.post.last.val() {
+                    if self.in_last.q.val() {
                         self.accept_len.next = 0.into();
-                        self.accept.next = (self.length.val() == 0) & !self.post.error.val();
+                        self.accept.next = (self.length.val() == 0) & !self.in_error.q.val();
                         self.reject.next = !self.accept.val();
                         self.state.d.next = PostState::LenHi;
                     }
@@ -331,9 +388,9 @@ impl Logic for PostQueue {
                         self.left_one.d.next = self.left.q.val() == 2;
                     }
                     self.bad.d.next = self.bad.q.val() | self.full.val();
-                    if self.post.last.val() {
+                    if self.in_last.q.val() {
                         self.accept.next =
-                            self.pay_we.val() & !self.post.error.val() & self.left_one.q.val();
+                            self.pay_we.val() & !self.in_error.q.val() & self.left_one.q.val();
                         self.reject.next = !self.accept.val();
                         self.state.d.next = PostState::LenHi;
                     }
@@ -413,6 +470,8 @@ impl Logic for PostQueue {
         self.posts_rejected.next = self.rejected.q.val();
 
         if self.reset.val() {
+            self.in_post.d.next = false;
+            self.in_valid.d.next = false;
             self.state.d.next = PostState::LenHi;
             self.bad.d.next = false;
             self.got.d.next = 0.into();
@@ -479,8 +538,9 @@ mod tests {
     }
 
     /// Sends `bytes` as one post, `error` on the last byte; `ready` must stay high once the
-    /// first byte moved.
-    fn post(q: &mut PostQueue, bytes: &[u8], error: bool) {
+    /// first byte moved. Returns just after the edge at which the last byte moved, `valid`
+    /// low and the design settled.
+    fn send(q: &mut PostQueue, bytes: &[u8], error: bool) {
         for (i, &b) in bytes.iter().enumerate() {
             let last = i + 1 == bytes.len();
             q.post.valid.next = true;
@@ -498,6 +558,15 @@ mod tests {
             step(q);
         }
         q.post.valid.next = false;
+        settle(q);
+    }
+
+    /// [`send`], then until the post is counted and, if accepted, visible: two edges after
+    /// its last byte moved (the parser takes it from the input stage at the first, the
+    /// counters and the head show it after the second).
+    fn post(q: &mut PostQueue, bytes: &[u8], error: bool) {
+        send(q, bytes, error);
+        step(q);
         step(q);
     }
 
@@ -514,9 +583,9 @@ mod tests {
             .collect()
     }
 
-    /// Lets the byte count catch up with the last post (two edges after its last byte;
-    /// `post` already ran one) or pop, and the registered room with it (one more edge), so
-    /// that `ready` shows the room left.
+    /// Lets the byte count catch up with the last post (three edges after its last byte;
+    /// `post` already ran two) or the last pop (an edge after `commit` returns), and the
+    /// registered room with it (one more edge), so that `ready` shows the room left.
     fn counted(q: &mut PostQueue) {
         step(q);
         step(q);
@@ -653,6 +722,67 @@ mod tests {
         assert!(q.post.ready.val(), "room, registered, an edge after reset");
         post(&mut q, &framed(2, &[9, 9]), false);
         assert_eq!(read_head(&mut q), [9, 9]);
+    }
+
+    #[test]
+    fn a_post_shows_two_edges_after_its_end_and_its_room_four() {
+        // The `# Timing` contract edge by edge; the post's last byte moves at edge t.
+        let mut q = queue(10, 4);
+        step(&mut q);
+        let ready = |q: &PostQueue| q.post.ready.val();
+        send(&mut q, &framed(2, &[7, 8]), false);
+        // After t: the last byte is in the input stage, not parsed yet.
+        assert!(!ready(&q), "the post's end clears ready at once");
+        assert_eq!(counters(&q), (0, 0, 0));
+        assert!(!q.head_valid.val());
+        step(&mut q);
+        // After t + 1: parsed, its descriptor written; published at the next edge.
+        assert!(!ready(&q), "its end was in the input stage");
+        assert_eq!(counters(&q), (0, 0, 0));
+        assert!(!q.head_valid.val());
+        step(&mut q);
+        // After t + 2: counted and visible, head_len included.
+        assert!(!ready(&q), "being published: its bytes are not counted yet");
+        assert_eq!(counters(&q), (1, 1, 0));
+        assert!(q.head_valid.val());
+        assert_eq!(q.head_len.val().index(), 2);
+        step(&mut q);
+        // After t + 3: its bytes are in `used`; `room_r` still holds the cycle before, when
+        // they were being counted (no room then), and takes the new room at the next edge.
+        assert!(!ready(&q), "counting");
+        step(&mut q);
+        assert!(ready(&q), "after t + 4, room that counts the post");
+        assert_eq!(read_head(&mut q), [7, 8]);
+        // A rejected post (longer than declared) adds nothing to count: ready after t + 2.
+        settle(&mut q);
+        send(&mut q, &framed(1, &[1, 2]), false);
+        assert!(!ready(&q));
+        assert_eq!(counters(&q), (1, 1, 0));
+        step(&mut q);
+        assert!(!ready(&q), "its end was in the input stage");
+        assert_eq!(counters(&q), (1, 1, 0));
+        step(&mut q);
+        assert!(ready(&q), "nothing published: room again after t + 2");
+        assert_eq!(counters(&q), (1, 1, 1));
+    }
+
+    #[test]
+    fn reset_undoes_a_post_in_the_input_stage() {
+        let mut q = queue(10, 4);
+        send(&mut q, &framed(2, &[7, 8]), false);
+        // The last byte moved at the last edge: the parser takes it in this reset cycle.
+        q.reset.next = true;
+        step(&mut q);
+        q.reset.next = false;
+        step(&mut q);
+        step(&mut q);
+        assert_eq!(counters(&q), (0, 0, 0), "the reset undid the post");
+        assert!(!q.head_valid.val());
+        // The queue starts over at its start: a new post is its head.
+        post(&mut q, &framed(1, &[5]), false);
+        assert_eq!(counters(&q), (1, 1, 0));
+        assert_eq!(q.rd_start.val().index(), 0);
+        assert_eq!(read_head(&mut q), [5]);
     }
 
     #[test]

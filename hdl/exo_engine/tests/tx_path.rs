@@ -149,7 +149,12 @@ struct Reference {
     max_posted: usize,
     /// Waiting messages, oldest first (the one being published included).
     messages: VecDeque<Vec<u8>>,
-    /// Messages the hardware shows (a new one appears one edge after its post ends).
+    /// The end of a post the handshake took at the last edge, waiting in the queue's input
+    /// stage: its verdict (the payload if well formed). The parser decides on it at the next
+    /// edge, which is when it reaches `messages` and `publishing` (or `rejecting`).
+    captured: Option<Option<Vec<u8>>>,
+    /// Messages the hardware shows (a new one appears two edges after its last byte moved:
+    /// one in the input stage, one publishing).
     visible: usize,
     publishing: bool,
     rejecting: bool,
@@ -160,7 +165,7 @@ struct Reference {
     delta: isize,
     counting: bool,
     /// The hardware's registered `room`: the room of the cycle before the last edge, and
-    /// none if a post ended at that edge.
+    /// none if a post ended at that edge or a post's end was in the input stage before it.
     room_r: bool,
     accepted: u32,
     rejected: u32,
@@ -172,6 +177,7 @@ impl Reference {
             max_payload: params.max_payload,
             max_posted: params.max_posted,
             messages: VecDeque::new(),
+            captured: None,
             visible: 0,
             publishing: false,
             rejecting: false,
@@ -212,9 +218,10 @@ impl Reference {
         (declared <= self.max_payload && bytes.len() - 2 == declared).then(|| bytes[2..].to_vec())
     }
 
-    /// One clock edge: a pop (`commit` with a head) and the end of a post.
+    /// One clock edge: a pop (`commit` with a head) and the end of a post at the handshake
+    /// (its last byte moved at this edge), which takes effect at the next edge.
     fn edge(&mut self, pop: bool, ended: Option<Option<Vec<u8>>>) {
-        self.room_r = self.room_now() && ended.is_none();
+        self.room_r = self.room_now() && ended.is_none() && self.captured.is_none();
         self.counted = self
             .counted
             .checked_add_signed(self.delta)
@@ -231,7 +238,7 @@ impl Reference {
             self.messages.pop_front();
             self.visible -= 1;
         }
-        // The counters count a post at the edge after its end.
+        // The counters count a post at the edge after the parser's decision.
         if std::mem::take(&mut self.publishing) {
             self.visible += 1;
             self.accepted += 1;
@@ -239,7 +246,8 @@ impl Reference {
         if std::mem::take(&mut self.rejecting) {
             self.rejected += 1;
         }
-        match ended {
+        // The parser decides on the post that ended at the last edge.
+        match std::mem::replace(&mut self.captured, ended) {
             Some(Some(payload)) => {
                 self.messages.push_back(payload);
                 self.publishing = true;

@@ -305,6 +305,7 @@ impl Bench {
         if !self.engine.post.ready.val() || self.model.pending_posts() >= self.params.max_posted {
             return false;
         }
+        let depth = self.engine.queue.depth.val().index();
         let bytes = encode_post(payload);
         for (i, &b) in bytes.iter().enumerate() {
             self.engine.post.valid.next = true;
@@ -323,8 +324,19 @@ impl Bench {
         self.model
             .post(payload)
             .expect("the model takes what the engine takes");
-        // The queue shows a new head one cycle later.
+        // The model has the post from now on. The engine's queue shows it two edges after
+        // the last byte moved (its input stage, then publishing), and nothing pops meanwhile
+        // (a pop needs a verdict, and no frame is being received).
         self.idle(2);
+        settle(&mut *self.engine);
+        assert_eq!(
+            self.engine.queue.depth.val().index(),
+            depth + 1,
+            "the posted message is waiting two cycles after its last byte"
+        );
+        // One more cycle, the margin the bench kept before the input stage: the core has
+        // seen the head for a whole cycle before the bench's next input.
+        self.idle(1);
         true
     }
 
