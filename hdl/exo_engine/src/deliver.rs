@@ -14,6 +14,9 @@
 //! | anomaly (3) | `03`, kind (1), flags (1: bit 0 = about a frame), local seq (8), frame seq (8), sender (1) |
 //!
 //! `agreed` is the agreement pointer after the event: entries below it are agreed.
+//! Descriptors wait in a 16-entry distributed RAM read at a registered slot: a record starts
+//! from flip-flops (`active`, `waiting`), and the next descriptor is read while the current
+//! record goes out (a record lasts at least nine cycles).
 //! `room` is low when fewer than four descriptors fit. A record is counted three edges after
 //! the core decides it (the core's decision, `push_r`, the FIFO write), and a frame's room is
 //! checked the cycle before its verdict: the two records decided before the check, a
@@ -22,6 +25,7 @@
 use rust_hdl::prelude::*;
 
 use crate::payload_reader::PayloadReader;
+use exo_hdl_common::lutram::LutRam;
 use exo_hdl_common::stream::FrameTxOut;
 
 /// Record header lengths in bytes, by kind (entry, agreed, anomaly).
@@ -58,22 +62,28 @@ pub struct Deliver {
     // ---- Records to the host
     pub host: FrameTxOut,
     // ---- Internals
-    fifo: SynchronousFIFO<Bits<DESC_BITS>, 4, 5, 1>,
+    /// The waiting descriptors: written at `wr_slot`, the oldest at `rd_slot`, `count` of
+    /// them.
+    descs: LutRam<Bits<DESC_BITS>, 4>,
+    wr_slot: DFF<Bits<4>>,
+    rd_slot: DFF<Bits<4>>,
     count: DFF<Bits<5>>,
     /// The pushed descriptor, registered before it enters the FIFO (the core's decision is
     /// not in the FIFO's paths; `room` keeps a margin for it).
     push_r: DFF<Bit>,
     desc_in: DFF<Bits<202>>,
-    /// After a reset: drop whatever descriptors the FIFO still holds.
-    flushing: DFF<Bit>,
-    /// The FIFO held a descriptor at the last edge: a record starts from this flip-flop,
-    /// not from the FIFO's address compare (a pop makes `active` high at the next edge, so
-    /// the stale flag never pops twice, and only a pop empties the FIFO).
+    /// A descriptor was waiting in the cycle before: the RAM's registered read at `rd_slot`
+    /// shows it now (a descriptor written at edge `t` is read at `t + 1` and counted in
+    /// `waiting` after it). A pop makes `active` high at the next edge, so the flag's lag
+    /// never lets a record start twice.
     waiting: DFF<Bit>,
     active: DFF<Bit>,
     /// Header bytes still to send, the next one in the top 8 bits of `header`.
     header: DFF<Bits<192>>,
     header_left: DFF<Bits<5>>,
+    /// `header_left != 0`, kept beside it: `moved`, whose enable reaches every header
+    /// flip-flop, starts from flip-flops.
+    in_header_r: DFF<Bit>,
     pay_left: DFF<Bits<16>>,
     pay_len: DFF<Bits<16>>,
     /// The payload, from the entry buffer through registers (the buffer's block RAM is too
@@ -107,27 +117,32 @@ impl Logic for Deliver {
         dff_setup!(
             self,
             clock,
+            wr_slot,
+            rd_slot,
             count,
             push_r,
             desc_in,
-            flushing,
             waiting,
             active,
             header,
             header_left,
+            in_header_r,
             pay_left,
             pay_len,
             o_valid,
             o_data,
             o_last
         );
-        self.fifo.clock.next = self.clock.val();
+        self.descs.read_clock.next = self.clock.val();
+        self.descs.write_clock.next = self.clock.val();
         self.payload.clock.next = self.clock.val();
         self.payload.reset.next = self.reset.val();
         self.buf_addr.next = self.payload.buf_addr.val();
         self.payload.buf_data.next = self.buf_data.val();
         // ---- Descriptors in
-        self.fifo.data_in.next = self.desc_in.q.val();
+        self.descs.write_data.next = self.desc_in.q.val();
+        self.descs.write_address.next = self.wr_slot.q.val();
+        self.descs.read_address.next = self.rd_slot.q.val();
         self.desc_in.d.next = bit_cast::<202, 2>(self.kind.val())
             | (bit_cast::<202, 64>(self.seq.val()) << 2)
             | (bit_cast::<202, 64>(self.agreed.val()) << 66)
@@ -138,10 +153,13 @@ impl Logic for Deliver {
             | (bit_cast::<202, 1>(self.has_frame.val().into()) << 189)
             | (bit_cast::<202, 12>(self.base.val()) << 190);
         self.push_r.d.next = self.push.val();
-        self.fifo.write.next = self.push_r.q.val();
+        self.descs.write_enable.next = self.push_r.q.val();
+        if self.push_r.q.val() {
+            self.wr_slot.d.next = self.wr_slot.q.val() + 1;
+        }
         self.room.next = self.count.q.val() < 13;
         // ---- The head descriptor's fields
-        self.desc.next = self.fifo.data_out.val();
+        self.desc.next = self.descs.read_data.val();
         self.d_kind.next = self.desc.val().get_bits::<2>(0);
         self.d_seq.next = self.desc.val().get_bits::<64>(2);
         self.d_agreed.next = self.desc.val().get_bits::<64>(66);
@@ -153,7 +171,7 @@ impl Logic for Deliver {
         self.d_base.next = self.desc.val().get_bits::<12>(190);
         // ---- Stream out: header bytes from the shift register, then payload from the reader,
         // each moved into the output register when it is free (or frees up at this edge).
-        self.in_header.next = self.header_left.q.val().any();
+        self.in_header.next = self.in_header_r.q.val();
         self.host.valid.next = self.o_valid.q.val();
         self.host.data.next = self.o_data.q.val();
         self.host.last.next = self.o_last.q.val();
@@ -183,6 +201,7 @@ impl Logic for Deliver {
             if self.in_header.val() {
                 self.header.d.next = self.header.q.val() << 8;
                 self.header_left.d.next = self.header_left.q.val() - 1;
+                self.in_header_r.d.next = self.header_left.q.val() != 1;
             } else {
                 self.pay_left.d.next = self.pay_left.q.val() - 1;
             }
@@ -192,12 +211,10 @@ impl Logic for Deliver {
             }
         }
         // ---- Next record: load the head descriptor when idle
-        self.waiting.d.next = !self.fifo.empty.val();
-        self.popped.next = !self.active.q.val() & self.waiting.q.val() & !self.flushing.q.val();
-        self.fifo.read.next = self.popped.val();
-        if self.flushing.q.val() {
-            self.fifo.read.next = !self.fifo.empty.val();
-            self.flushing.d.next = !self.fifo.empty.val();
+        self.waiting.d.next = self.count.q.val().any();
+        self.popped.next = !self.active.q.val() & self.waiting.q.val();
+        if self.popped.val() {
+            self.rd_slot.d.next = self.rd_slot.q.val() + 1;
         }
         // An entry's payload is read from its base while its header goes out.
         self.payload.start.next = self.popped.val() & (self.d_kind.val() == 1);
@@ -205,6 +222,7 @@ impl Logic for Deliver {
         self.payload.start_len.next = self.d_len.val();
         if self.popped.val() {
             self.active.d.next = true;
+            self.in_header_r.d.next = true;
             self.pay_left.d.next = 0.into();
             self.pay_len.d.next = 0.into();
             if self.d_kind.val() == 1 {
@@ -238,12 +256,18 @@ impl Logic for Deliver {
             self.count.d.next = self.count.q.val() - 1;
         }
         if self.reset.val() {
+            // Drop every descriptor, the one written at this edge too.
             self.push_r.d.next = false;
-            self.flushing.d.next = true;
+            self.rd_slot.d.next = self.wr_slot.q.val();
+            if self.push_r.q.val() {
+                self.rd_slot.d.next = self.wr_slot.q.val() + 1;
+            }
+            self.waiting.d.next = false;
             self.active.d.next = false;
             self.o_valid.d.next = false;
             self.count.d.next = 0.into();
             self.header_left.d.next = 0.into();
+            self.in_header_r.d.next = false;
             self.pay_left.d.next = 0.into();
         }
     }
