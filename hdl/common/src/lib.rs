@@ -1,6 +1,8 @@
 //! What every Exo RTL block shares.
 //!
 //! - [`block_ram`]: a block RAM (DP16KD) with its output register, one clock per port;
+//! - [`sync_ram`]: rust-hdl's `RAM` (read data the edge after its address) on a block RAM
+//!   with nothing between the RAM and its reader (a read-write collision is undefined);
 //! - [`read_queue`]: the register queue that turns such a RAM into a stream without gaps;
 //! - [`stream`]: the frame stream interfaces the MAC, the fabric and the engine meet at;
 //! - [`stream_slice`]: a register slice (skid buffer) for a transmit stream;
@@ -19,6 +21,7 @@ pub mod read_queue;
 pub mod sim;
 pub mod stream;
 pub mod stream_slice;
+pub mod sync_ram;
 pub mod tools;
 pub mod verilog;
 

@@ -9,6 +9,7 @@
 //! sets `overrun`; the protocol core then drops the frame as if it had been lost.
 
 use crate::params::RX_BUFFER_ADDR_BITS;
+use exo_hdl_common::sync_ram::SyncRam;
 use rust_hdl::prelude::*;
 
 const _: () = assert!(RX_BUFFER_ADDR_BITS == 12);
@@ -41,9 +42,11 @@ pub struct EntryBuffer {
     // ---- Internals
     /// The bytes' low and high nibbles: each 4096 × 4 half is one block RAM, so a read
     /// needs no multiplexer after the RAMs' slow clock-to-data (one 4096 × 8 RAM maps to two
-    /// 2048 × 9 halves and a multiplexer on the address's top bit).
-    ram_lo: RAM<Bits<4>, 12>,
-    ram_hi: RAM<Bits<4>, 12>,
+    /// 2048 × 9 halves and a multiplexer on the address's top bit). A `SyncRam` (no
+    /// read-write collision logic either): Deliver reads only the bytes of frames whose
+    /// writes are done, and the writer writes only beyond the oldest unreleased byte.
+    ram_lo: SyncRam<4, 12>,
+    ram_hi: SyncRam<4, 12>,
     wr: DFF<Bits<13>>,
     base_r: DFF<Bits<13>>,
     rd: DFF<Bits<13>>,

@@ -74,6 +74,7 @@
 //! a beat captured before the reset is parsed in the reset cycle and undone by the reset.
 
 use crate::params::{EngineParams, QUEUE_ADDR_BITS, QUEUE_BYTES, QUEUE_SLOTS};
+use exo_hdl_common::sync_ram::SyncRam;
 use exo_hdl_common::FrameTxIn;
 use rust_hdl::prelude::*;
 
@@ -122,9 +123,11 @@ pub struct PostQueue {
     pub posts_rejected: Signal<Out, Bits<32>>,
     // Storage: payload bytes, and one length per waiting message.
     /// The payload bytes' low and high nibbles: each 4096 × 4 half is one block RAM, so a
-    /// read needs no multiplexer after the RAMs' slow clock-to-data.
-    payload_lo: RAM<Bits<4>, QUEUE_ADDR_BITS>,
-    payload_hi: RAM<Bits<4>, QUEUE_ADDR_BITS>,
+    /// read needs no multiplexer after the RAMs' slow clock-to-data. A `SyncRam` (no
+    /// read-write collision logic either): FrameTx reads only a complete post's bytes, and
+    /// the input stage writes only beyond the last complete post.
+    payload_lo: SyncRam<4, QUEUE_ADDR_BITS>,
+    payload_hi: SyncRam<4, QUEUE_ADDR_BITS>,
     lengths: RAM<Bits<LEN_BITS>, SLOT_BITS>,
     // The post stream's input stage: the handshake, and each beat that moved, registered.
     /// A post's first byte moved and its `last` byte has not: `ready` stays high whatever
