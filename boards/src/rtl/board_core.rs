@@ -3,13 +3,13 @@
 //! is in it: the board's clocking and I/O (PLL, RGMII cells, pins) are around it.
 //!
 //! ```text
-//!  port 0 (host)  GMII rx ─► GmiiRx ─► FrameCrossing ─► HostLinkRx ─► post, control port ─┐
-//!  (host_rx_clock)                      (whole frames)        │ replies                    │
-//!                                                             ▼                            ▼
-//!                 GMII tx ◄─ GmiiTx ◄── HostLinkTx ◄── FrameBuffer             ExoEngine
-//!                                           ▲ records ◄── StreamSlice ◄──────── records    │
-//!  port 1 (Exo)   GMII rx ─► GmiiRx ─► RxCrossing (cut through) ─────────────► rx          │
-//!  (exo_rx_clock) GMII tx ◄─ GmiiTx ◄── StreamSlice ◄──────────────────────── tx ◄─────────┘
+//!  port 0 (host)  GMII rx ─► GmiiRx ─► FrameCrossing ─► StreamSlice ─► HostLinkRx ─► post, control ─┐
+//!  (host_rx_clock)                      (whole frames)                      │ replies               │
+//!                                                                           ▼                       ▼
+//!                 GMII tx ◄─ GmiiTx ◄── HostLinkTx ◄────────────────── FrameBuffer              ExoEngine
+//!                                           ▲ records ◄── StreamSlice ◄──────────────────────── records │
+//!  port 1 (Exo)   GMII rx ─► GmiiRx ─► RxCrossing (cut through) ─────────────────────────────► rx      │
+//!  (exo_rx_clock) GMII tx ◄─ GmiiTx ◄── StreamSlice ◄──────────────────────────────────────── tx ◄─────┘
 //! ```
 //!
 //! Clock domains: `clock` (125 MHz from the board's PLL) runs everything but the two MAC
@@ -87,6 +87,10 @@ pub struct BoardCore {
     exo_in: RxCrossing,
     host_events: PulseCrossing<2>,
     exo_events: PulseCrossing<1>,
+    /// Between the host port's buffer and the parser: the parser's `ready` comes from its
+    /// state and the engine's post `ready` through logic, and the buffer's read queue
+    /// shifts on it; the slice ends that path at its own registers.
+    host_slice: StreamSlice,
     link_rx: HostLinkRx,
     link_tx: HostLinkTx,
     replies: FrameBuffer<BUFFER_ADDRESS_BITS, { BUFFER_ADDRESS_BITS + 1 }>,
@@ -148,6 +152,7 @@ impl BoardCore {
             link_tx: HostLinkTx::new(params.src_mac()),
             replies: Default::default(),
             record_slice: Default::default(),
+            host_slice: Default::default(),
             exo_tx_slice: Default::default(),
             counters: Default::default(),
             leds: Default::default(),
@@ -185,6 +190,7 @@ impl Logic for BoardCore {
         self.link_tx.clock.next = self.clock.val();
         self.replies.clock.next = self.clock.val();
         self.record_slice.clock.next = self.clock.val();
+        self.host_slice.clock.next = self.clock.val();
         self.exo_tx_slice.clock.next = self.clock.val();
         self.counters.clock.next = self.clock.val();
         self.leds.clock.next = self.clock.val();
@@ -229,11 +235,16 @@ impl Logic for BoardCore {
         self.host_in.inp.valid.next = self.host_mac_rx.rx.valid.val();
         self.host_in.inp.last.next = self.host_mac_rx.rx.last.val();
         self.host_in.inp.error.next = self.host_mac_rx.rx.error.val();
-        self.link_rx.rx.data.next = self.host_in.out.data.val();
-        self.link_rx.rx.valid.next = self.host_in.out.valid.val();
-        self.link_rx.rx.last.next = self.host_in.out.last.val();
-        self.link_rx.rx.error.next = self.host_in.out.error.val();
-        self.host_in.out.ready.next = self.link_rx.rx.ready.val();
+        self.host_slice.inp.data.next = self.host_in.out.data.val();
+        self.host_slice.inp.valid.next = self.host_in.out.valid.val();
+        self.host_slice.inp.last.next = self.host_in.out.last.val();
+        self.host_slice.inp.error.next = self.host_in.out.error.val();
+        self.host_in.out.ready.next = self.host_slice.inp.ready.val();
+        self.link_rx.rx.data.next = self.host_slice.out.data.val();
+        self.link_rx.rx.valid.next = self.host_slice.out.valid.val();
+        self.link_rx.rx.last.next = self.host_slice.out.last.val();
+        self.link_rx.rx.error.next = self.host_slice.out.error.val();
+        self.host_slice.out.ready.next = self.link_rx.rx.ready.val();
         self.link_rx.reset.next = self.reset_sync.sig_out.val();
         // ---- Host link ↔ engine: posts and the control port
         self.engine.post.data.next = self.link_rx.post.data.val();

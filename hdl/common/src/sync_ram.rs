@@ -125,7 +125,11 @@ mod tests {
         for a in 0..16u32 {
             ram.read_address.next = a.to_bits();
             cycle(&mut ram);
-            assert_eq!(ram.read_data.val().to_u32(), (a * 5 + 3) % 16, "address {a}");
+            assert_eq!(
+                ram.read_data.val().to_u32(),
+                (a * 5 + 3) % 16,
+                "address {a}"
+            );
         }
     }
 

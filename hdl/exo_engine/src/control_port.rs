@@ -17,6 +17,9 @@
 
 use rust_hdl::prelude::*;
 
+// The write decode compares with the literal (hdl_gen takes no paths).
+const _: () = assert!(reg::SET_TOKEN_TIMEOUT == 9);
+
 /// Register addresses.
 pub mod reg {
     // ---- Write
@@ -169,6 +172,12 @@ pub struct ControlPort {
     w_go: DFF<Bit>,
     w_addr: DFF<Bits<8>>,
     w_data: DFF<Bits<32>>,
+    /// The write taken at the last edge sets a (nonzero) token timeout: decoded as the write
+    /// is taken, so `set_timeout`, which enables every register of the timer's period, comes
+    /// straight from a flip-flop (a timeout of 0 is ignored here).
+    w_timeout: DFF<Bit>,
+    /// The write's timeout bits.
+    wdata_timeout: Signal<Local, Bits<24>>,
     ring_index: DFF<Bits<8>>,
     pending: DFF<Bits<3>>,
     /// The cycle after a command is handed over, while the core executes it: the port waits,
@@ -294,6 +303,8 @@ impl ControlPort {
             w_go: Default::default(),
             w_addr: Default::default(),
             w_data: Default::default(),
+            w_timeout: Default::default(),
+            wdata_timeout: Default::default(),
             ring_index: Default::default(),
             pending: Default::default(),
             handed: Default::default(),
@@ -353,6 +364,7 @@ impl Logic for ControlPort {
             w_go,
             w_addr,
             w_data,
+            w_timeout,
             ring_index,
             pending,
             refused,
@@ -402,7 +414,7 @@ impl Logic for ControlPort {
         self.ring_wr_next.next = self.w_data.q.val().get_bits::<8>(16);
         self.ring_set_len.next = false;
         self.ring_len_in.next = self.w_data.q.val().get_bits::<9>(0);
-        self.set_timeout.next = false;
+        self.set_timeout.next = self.w_timeout.q.val();
         self.timeout_in.next = self.w_data.q.val().get_bits::<24>(0);
         self.counter_sel.next = self.raddr.q.val().get_bits::<3>(0);
         self.ring_lookup.next = self.ring_lookup_r.q.val();
@@ -639,6 +651,11 @@ impl Logic for ControlPort {
             self.w_addr.d.next = self.addr.val();
             self.w_data.d.next = self.wdata.val();
         }
+        self.wdata_timeout.next = self.wdata.val().get_bits::<24>(0);
+        self.w_timeout.d.next = self.taking.val()
+            & self.write.val()
+            & (self.addr.val() == 9)
+            & self.wdata_timeout.val().any();
         if self.w_go.q.val() {
             match self.w_addr.q.val().index() {
                 0 => {
@@ -683,9 +700,6 @@ impl Logic for ControlPort {
                     } else {
                         self.ring_wr.next = true;
                     }
-                }
-                9 => {
-                    self.set_timeout.next = true;
                 }
                 10 => {
                     self.hist_index.d.next = self.w_data.q.val().get_bits::<8>(0);

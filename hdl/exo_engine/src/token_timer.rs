@@ -31,7 +31,8 @@ pub struct TokenTimer {
     pub stop: Signal<In, Bit>,
     /// Members in the ring: the period of repeated deadlines, in timeouts.
     pub ring_len: Signal<In, Bits<9>>,
-    /// Pulse: load `timeout_in` as the timeout (cycles; 0 is ignored); takes effect at the
+    /// Pulse: load `timeout_in` as the timeout (cycles, not 0: the control port drops a 0,
+    /// so that this enable comes from its flip-flop with no test in between); takes effect at the
     /// next `arm`.
     pub set_timeout: Signal<In, Bit>,
     pub timeout_in: Signal<In, Bits<24>>,
@@ -167,7 +168,7 @@ impl Logic for TokenTimer {
                 self.left_one.d.next = self.left.q.val() == 2;
             }
         }
-        if self.set_timeout.val() & self.timeout_in.val().any() {
+        if self.set_timeout.val() {
             self.timeout_r.d.next = self.timeout_in.val();
             self.period.d.next = self.timeout_in.val() - 1;
             self.period_zero.d.next = self.timeout_in.val() == 1;

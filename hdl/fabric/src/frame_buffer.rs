@@ -108,7 +108,9 @@ impl<const A: usize, const AP1: usize> Logic for FrameBuffer<A, AP1> {
         self.drops.next = self.drop_count.q.val();
         self.errors.next = self.error_count.q.val();
         // Write side: a beat goes in unless the RAM is full or its frame already lost one.
-        self.full.next = (self.write_ptr.q.val() - self.read_ptr.q.val()) == self.capacity.val();
+        // Full is `write − read = 2^A`: the same address, the other lap. Written as a compare
+        // of the pointers' XOR, not a subtraction, so the write enable waits for no carry chain.
+        self.full.next = (self.write_ptr.q.val() ^ self.read_ptr.q.val()) == self.capacity.val();
         self.ram.write_address.next = self.write_ptr.q.val().get_bits::<A>(0);
         self.ram.write_data.next = bit_cast::<9, 8>(self.rx.data.val())
             | (bit_cast::<9, 1>(self.rx.last.val().into()) << 8);

@@ -27,8 +27,9 @@
 //! the last request of our EtherType and version.
 //!
 //! The parser is not reset with the engine: it finishes the frame in hand. A control port
-//! read or write that meets the engine's reset completes (a read with value 0), so the parser
-//! never waits for an answer a resetting engine will not give.
+//! read or write that meets the engine's reset completes (a read with value 0; a write counts
+//! in the reply's `done`, as the reset clears what every earlier write did anyway), so the
+//! parser never waits for an answer a resetting engine will not give.
 
 use crate::reply_writer::ReplyWriter;
 use exo_hdl_common::{FrameRxOut, FrameTxIn, FrameTxOut};
@@ -100,7 +101,7 @@ pub struct HostLinkRx {
     pub reply: FrameRxOut,
     /// From the transmit side: a reply frame has left.
     pub reply_sent: Signal<In, Bit>,
-    /// The source MAC of the last request (0 before the first).
+    /// The source MAC of the last request of our EtherType and version (0 before the first).
     pub host_mac: Signal<Out, Bits<48>>,
     // ---- Events, one cycle each (board counters)
     pub ev_frame: Signal<Out, Bit>,
@@ -123,6 +124,11 @@ pub struct HostLinkRx {
     ended: DFF<Bit>,
     /// Post bytes or request items still to come.
     left: DFF<Bits<16>>,
+    /// The post ended with its length's low byte (a payload of 0 bytes, or a frame that ended
+    /// there): `PostBody` takes nothing and goes on to `Skip`. `PostLo` always goes to
+    /// `PostBody`, so no byte's value decides its next state in the cycle the queue's `ready`
+    /// does (timing: the byte → length test → ready → state path missed 125 MHz on the 5A-75B).
+    post_over: DFF<Bit>,
     done: DFF<Bits<8>>,
     /// A WRITE item's bytes so far / a READ's value.
     item: DFF<Bits<40>>,
@@ -202,6 +208,7 @@ impl Default for HostLinkRx {
             tag: Default::default(),
             ended: Default::default(),
             left: Default::default(),
+            post_over: Default::default(),
             done: Default::default(),
             item: Default::default(),
             item_byte: Default::default(),
@@ -260,6 +267,7 @@ impl Logic for HostLinkRx {
             tag,
             ended,
             left,
+            post_over,
             done,
             item,
             item_byte,
@@ -340,7 +348,7 @@ impl Logic for HostLinkRx {
                 self.rx.ready.next = self.post.ready.val();
             }
             RxState::PostBody => {
-                self.rx.ready.next = self.post.ready.val();
+                self.rx.ready.next = self.post.ready.val() & !self.post_over.q.val();
             }
             RxState::Count => {
                 self.rx.ready.next = !self.writer.busy.val();
@@ -451,19 +459,19 @@ impl Logic for HostLinkRx {
                 if self.rx.valid.val() & self.post.ready.val() {
                     self.left.d.next = self.length.val();
                     self.ended.d.next = self.rx.last.val();
+                    self.post_over.d.next = self.post.last.val();
+                    self.ev_post.next = self.post.last.val() & !self.post.error.val();
                     self.state.d.next = RxState::PostBody;
-                    if self.post.last.val() {
-                        self.ev_post.next = !self.post.error.val();
-                        self.state.d.next = RxState::Skip;
-                    }
                 }
             }
             RxState::PostBody => {
-                self.post.valid.next = self.rx.valid.val();
+                self.post.valid.next = self.rx.valid.val() & !self.post_over.q.val();
                 self.post.last.next = (self.left.q.val() == 1) | self.rx.last.val();
                 self.post.error.next =
                     self.rx.last.val() & ((self.left.q.val() != 1) | self.rx.error.val());
-                if self.rx.valid.val() & self.post.ready.val() {
+                if self.post_over.q.val() {
+                    self.state.d.next = RxState::Skip;
+                } else if self.rx.valid.val() & self.post.ready.val() {
                     self.left.d.next = self.left.q.val() - 1;
                     self.ended.d.next = self.rx.last.val();
                     if self.post.last.val() {
