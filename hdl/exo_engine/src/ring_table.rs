@@ -8,6 +8,7 @@
 //! commands (`clear`, `wr`, `set_len`) are registered and take effect at the second edge after
 //! they are presented.
 
+use exo_hdl_common::sync_ram::SyncRam;
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]
@@ -39,7 +40,12 @@ pub struct RingTable {
     pub own_pos: Signal<Out, Bits<8>>,
     pub busy: Signal<Out, Bit>,
     // ---- Internals
-    ram: RAM<Bits<16>, 8>,
+    /// `{pos, next}` per id. A `SyncRam` (no read-write collision logic between the RAM and
+    /// `pos_r`/`next_r`): the table is written only at boot, which the engine waits out
+    /// (`busy`), and by ring writes, which the control port accepts only while the engine is
+    /// not running and which it completes before it takes the next request; no lookup of an
+    /// id in the cycle it is written is used.
+    ram: SyncRam<16, 8>,
     pos_r: DFF<Bits<8>>,
     next_r: DFF<Bits<8>>,
     members_r: DFF<Bits<256>>,

@@ -63,6 +63,10 @@ pub enum RxState {
     PostBody,
     /// A WRITE's or READ's count byte.
     Count,
+    /// The count byte is in `left`: check it, then go by op. Apart from `Count` so that no
+    /// byte's value reaches the reply writer's load, which enables its 40-bit shift register,
+    /// in the cycle the byte arrives (timing).
+    CountCheck,
     WriteItem,
     WriteIssue,
     WriteDone,
@@ -351,7 +355,7 @@ impl Logic for HostLinkRx {
                 self.rx.ready.next = self.post.ready.val() & !self.post_over.q.val();
             }
             RxState::Count => {
-                self.rx.ready.next = !self.writer.busy.val();
+                self.rx.ready.next = true;
             }
             RxState::WriteItem => {
                 self.rx.ready.next = true;
@@ -481,15 +485,20 @@ impl Logic for HostLinkRx {
                 }
             }
             RxState::Count => {
-                if self.rx.valid.val() & !self.writer.busy.val() {
+                if self.rx.valid.val() {
                     self.ended.d.next = self.rx.last.val();
                     self.left.d.next = bit_cast::<16, 8>(self.rx.data.val());
                     self.done.d.next = 0.into();
                     self.item_byte.d.next = 0.into();
-                    if (self.rx.data.val() == 0) | (self.rx.data.val() > self.max_items.val()) {
+                    self.state.d.next = RxState::CountCheck;
+                }
+            }
+            RxState::CountCheck => {
+                if !self.writer.busy.val() {
+                    if (self.left.q.val() == 0) | (self.left.q.val() > bit_cast::<16, 8>(self.max_items.val())) {
                         self.code.d.next = self.st_bad_count.val();
                         self.state.d.next = RxState::Refuse;
-                    } else if self.rx.last.val() {
+                    } else if self.ended.q.val() {
                         self.code.d.next = self.st_truncated.val();
                         self.state.d.next = RxState::Refuse;
                     } else if self.opcode.q.val() == self.op_write.val() {
@@ -500,7 +509,7 @@ impl Logic for HostLinkRx {
                         self.writer.bytes.next = (bit_cast::<40, 8>(self.op_read_reply.val())
                             << 32)
                             | (bit_cast::<40, 16>(self.tag.q.val()) << 16)
-                            | (bit_cast::<40, 8>(self.rx.data.val()) << 8);
+                            | (bit_cast::<40, 8>(self.left.q.val().get_bits::<8>(0)) << 8);
                         self.writer.count.next = 4.into();
                         self.writer.ends.next = false;
                         self.state.d.next = RxState::ReadAddr;
