@@ -495,7 +495,9 @@ impl Logic for HostLinkRx {
             }
             RxState::CountCheck => {
                 if !self.writer.busy.val() {
-                    if (self.left.q.val() == 0) | (self.left.q.val() > bit_cast::<16, 8>(self.max_items.val())) {
+                    if (self.left.q.val() == 0)
+                        | (self.left.q.val() > bit_cast::<16, 8>(self.max_items.val()))
+                    {
                         self.code.d.next = self.st_bad_count.val();
                         self.state.d.next = RxState::Refuse;
                     } else if self.ended.q.val() {
