@@ -7,6 +7,7 @@
 //! Verilog asks yosys for that with `ram_style = "distributed"`; the simulation is the same as
 //! rust-hdl's `RAM`.
 
+use crate::sync_ram::{ram_timing, ram_verilog};
 use rust_hdl::prelude::*;
 use std::collections::BTreeMap;
 
@@ -41,44 +42,11 @@ impl<D: Synth, const N: usize> Logic for LutRam<D, N> {
     }
 
     fn hdl(&self) -> Verilog {
-        Verilog::Custom(format!(
-            "\
-(* ram_style = \"distributed\" *) reg[{d}:0] mem[{last}:0];
-
-always @(posedge read_clock) begin
-   read_data <= mem[read_address];
-end
-
-always @(posedge write_clock) begin
-   if (write_enable) begin
-      mem[write_address] <= write_data;
-   end
-end
-",
-            d = D::BITS - 1,
-            last = (1usize << N) - 1
-        ))
+        Verilog::Custom(ram_verilog("(* ram_style = \"distributed\" *)", D::BITS, N))
     }
 
     fn timing(&self) -> Vec<TimingInfo> {
-        vec![
-            TimingInfo {
-                name: "lutram_read".into(),
-                clock: "read_clock".into(),
-                inputs: vec!["read_address".into()],
-                outputs: vec!["read_data".into()],
-            },
-            TimingInfo {
-                name: "lutram_write".into(),
-                clock: "write_clock".into(),
-                inputs: vec![
-                    "write_address".into(),
-                    "write_data".into(),
-                    "write_enable".into(),
-                ],
-                outputs: vec![],
-            },
-        ]
+        ram_timing("lutram")
     }
 }
 

@@ -56,9 +56,20 @@ impl<const W: usize, const A: usize> Logic for SyncRam<W, A> {
     }
 
     fn hdl(&self) -> Verilog {
-        Verilog::Custom(format!(
-            "\
-(* no_rw_check *)
+        Verilog::Custom(ram_verilog("(* no_rw_check *)", W, A))
+    }
+
+    fn timing(&self) -> Vec<TimingInfo> {
+        ram_timing("sync_ram")
+    }
+}
+
+/// The Verilog of a RAM with rust-hdl's `RAM` ports (one write port, a read port registered
+/// once), `attribute` on its memory: what `SyncRam` and `LutRam` tell yosys apart.
+pub(crate) fn ram_verilog(attribute: &str, width: usize, address_bits: usize) -> String {
+    format!(
+        "\
+{attribute}
 reg [{top}:0] mem [0:{last}];
 
 always @(posedge read_clock) begin
@@ -71,31 +82,31 @@ always @(posedge write_clock) begin
    end
 end
 ",
-            top = W - 1,
-            last = (1usize << A) - 1
-        ))
-    }
+        top = width - 1,
+        last = (1usize << address_bits) - 1
+    )
+}
 
-    fn timing(&self) -> Vec<TimingInfo> {
-        vec![
-            TimingInfo {
-                name: "sync_ram_read".into(),
-                clock: "read_clock".into(),
-                inputs: vec!["read_address".into()],
-                outputs: vec!["read_data".into()],
-            },
-            TimingInfo {
-                name: "sync_ram_write".into(),
-                clock: "write_clock".into(),
-                inputs: vec![
-                    "write_address".into(),
-                    "write_data".into(),
-                    "write_enable".into(),
-                ],
-                outputs: vec![],
-            },
-        ]
-    }
+/// The timing arcs of such a RAM, named `<name>_read` and `<name>_write`.
+pub(crate) fn ram_timing(name: &str) -> Vec<TimingInfo> {
+    vec![
+        TimingInfo {
+            name: format!("{name}_read"),
+            clock: "read_clock".into(),
+            inputs: vec!["read_address".into()],
+            outputs: vec!["read_data".into()],
+        },
+        TimingInfo {
+            name: format!("{name}_write"),
+            clock: "write_clock".into(),
+            inputs: vec![
+                "write_address".into(),
+                "write_data".into(),
+                "write_enable".into(),
+            ],
+            outputs: vec![],
+        },
+    ]
 }
 
 #[cfg(test)]
