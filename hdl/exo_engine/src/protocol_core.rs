@@ -205,11 +205,12 @@ pub struct ProtocolCore {
     rq_lost: DFF<Bit>,
     /// `seq_r` of the last cycle: the local seq an anomaly record reports.
     seq_prev: DFF<Bits<64>>,
-    /// Control sequencing: 0 idle, 1 boot (wait for the ring), 2, 5, 6 pass-token lookup
-    /// (the ring table's two-cycle read, then the registered steps), 3 pass-token apply,
-    /// 4, 7 cool-down (two idle cycles after every operation, so that the history window's
-    /// registered oldest id is valid for the next repair).
-    phase: DFF<Bits<3>>,
+    /// Control sequencing, one-hot (bit k: phase k; each test is one flip-flop, none a
+    /// decode): 0 idle, 1 boot (wait for the ring), 2, 5, 6 pass-token lookup (the ring
+    /// table's two-cycle read, then the registered steps), 3 pass-token apply, 4, 7 cool-down
+    /// (two idle cycles after every operation, so that the history window's registered oldest
+    /// id is valid for the next repair). Starts idle; the engine's power-up reset boots it.
+    phase: DFFWithInit<Bits<8>>,
     pass_holder: DFF<Bits<8>>,
     /// A control operation taken from the port, executed the next cycle (from a register,
     /// so that the port's handshake is not in the state update's paths).
@@ -233,6 +234,16 @@ pub struct ProtocolCore {
     /// The verdict's agreement decisions, compared when it is registered.
     v_can_agree: DFF<Bit>,
     v_moves: DFF<Bit>,
+    /// The frame's seq + 1, seq + 1 − h and its two agreement comparisons, computed in every
+    /// cycle for the verdict to take. A frame's seq is in tens of cycles before the frame
+    /// ends (it is in the header), and the bounds it is compared with change only within a
+    /// few cycles of a verdict or a control operation, so these are current when it is
+    /// taken; the verdict's registers then load from flip-flops, not from 64-bit adders
+    /// behind the receive path's wires.
+    rx_next: DFF<Bits<64>>,
+    rx_agree_to: DFF<Bits<64>>,
+    rx_can_agree: DFF<Bit>,
+    rx_moves: DFF<Bit>,
     /// A resume's agreement decisions, compared every cycle.
     res_can_agree: DFF<Bit>,
     res_moves: DFF<Bit>,
@@ -273,6 +284,8 @@ pub struct ProtocolCore {
     // ---- Elaboration constants
     host_id: Constant<Bits<8>>,
     h: Constant<Bits<64>>,
+    /// h − 1 (wrapping: with h = 0, seq − (h − 1) is seq + 1).
+    h_less_1: Constant<Bits<64>>,
     boot_epoch: Constant<Bits<32>>,
     boot_holder: Constant<Bits<8>>,
     check_history: Constant<Bit>,
@@ -404,7 +417,7 @@ impl ProtocolCore {
             rq_kind: Default::default(),
             rq_lost: Default::default(),
             seq_prev: Default::default(),
-            phase: Default::default(),
+            phase: DFFWithInit::new(1.into()),
             pass_holder: Default::default(),
             op_r: Default::default(),
             pend_load: Default::default(),
@@ -420,6 +433,10 @@ impl ProtocolCore {
             agreed_h: Default::default(),
             v_can_agree: Default::default(),
             v_moves: Default::default(),
+            rx_next: Default::default(),
+            rx_agree_to: Default::default(),
+            rx_can_agree: Default::default(),
+            rx_moves: Default::default(),
             res_can_agree: Default::default(),
             res_moves: Default::default(),
             in_epoch: Default::default(),
@@ -450,6 +467,7 @@ impl ProtocolCore {
             lost_idle: Default::default(),
             host_id: Constant::new((host_id as u64).to_bits()),
             h: Constant::new((h as u64).to_bits()),
+            h_less_1: Constant::new((h as u64).wrapping_sub(1).to_bits()),
             boot_epoch: Constant::new((boot_epoch as u64).to_bits()),
             boot_holder: Constant::new((boot_holder as u64).to_bits()),
             check_history: Constant::new(check_history),
@@ -511,6 +529,10 @@ impl Logic for ProtocolCore {
             agreed_h,
             v_can_agree,
             v_moves,
+            rx_next,
+            rx_agree_to,
+            rx_can_agree,
+            rx_moves,
             res_can_agree,
             res_moves,
             in_epoch,
@@ -553,7 +575,13 @@ impl Logic for ProtocolCore {
         self.h_evict.next = self.v_last_hist.q.val();
         self.h_clear.next = false;
         self.timer_arm.next = false;
-        self.timer_slots.next = self.ring_len.val();
+        // The first deadline, for every arm below: `steps` timeouts away, or a whole trip
+        // when the token is ours (steps = 0). It depends on no verdict (the timer reads it
+        // only with `arm`), which keeps the verdict's selects off its path.
+        self.timer_slots.next = self.steps_r.q.val();
+        if !self.steps_r.q.val().any() {
+            self.timer_slots.next = self.ring_len.val();
+        }
         self.timer_stop.next = false;
         self.tx_start.next = self.tx_go.q.val();
         self.tx_with_post.next = self.tx_post.q.val();
@@ -599,10 +627,10 @@ impl Logic for ProtocolCore {
         // ---- Where the token goes: the ring position of the new holder, and how many ring
         // steps it is from this host (0: this host holds the token).
         self.ring_lookup_id.next = self.rx_sender.val();
-        if (self.phase.q.val() == 2)
-            | (self.phase.q.val() == 5)
-            | (self.phase.q.val() == 6)
-            | (self.phase.q.val() == 3)
+        if (self.phase.q.val().get_bit(2))
+            | (self.phase.q.val().get_bit(5))
+            | (self.phase.q.val().get_bit(6))
+            | (self.phase.q.val().get_bit(3))
         {
             self.ring_lookup_id.next = self.pass_holder.q.val();
         }
@@ -617,7 +645,7 @@ impl Logic for ProtocolCore {
         if self.own9.val() <= self.pos9.val() {
             self.steps.next = self.own_len.q.val() - self.pos9.val() - 1;
         }
-        if (self.phase.q.val() == 5) | (self.phase.q.val() == 6) {
+        if (self.phase.q.val().get_bit(5)) | (self.phase.q.val().get_bit(6)) {
             self.steps.next = self.own9.val() - self.pos9.val();
             if self.own9.val() < self.pos9.val() {
                 self.steps.next = self.own_len.q.val() - self.pos9.val();
@@ -641,6 +669,11 @@ impl Logic for ProtocolCore {
             self.can_agree.next = self.v_can_agree.q.val() & self.v_moves.q.val();
             self.agree_to.next = self.v_agree_to.q.val();
         }
+        // seq + 1 > start + h, and seq + 1 − h > agreed (see `rx_next`).
+        self.rx_next.d.next = self.rx_seq.val() + 1;
+        self.rx_agree_to.d.next = self.rx_seq.val() - self.h_less_1.val();
+        self.rx_can_agree.d.next = self.rx_seq.val() >= self.start_h.q.val();
+        self.rx_moves.d.next = self.rx_seq.val() >= self.agreed_h.q.val();
         // ---- Register the verdict on a finished frame
         if self.rx_done.val() {
             self.v_valid.d.next = true;
@@ -655,11 +688,10 @@ impl Logic for ProtocolCore {
             self.v_kind.d.next = self.acc_kind.val();
             self.v_halts.d.next = self.acc_halts.val();
             self.v_seq.d.next = self.rx_seq.val();
-            self.v_next.d.next = self.rx_seq.val() + 1;
-            self.v_agree_to.d.next = self.rx_seq.val() + 1 - self.h.val();
-            // seq + 1 > start + h, and seq + 1 − h > agreed.
-            self.v_can_agree.d.next = self.rx_seq.val() >= self.start_h.q.val();
-            self.v_moves.d.next = self.rx_seq.val() >= self.agreed_h.q.val();
+            self.v_next.d.next = self.rx_next.q.val();
+            self.v_agree_to.d.next = self.rx_agree_to.q.val();
+            self.v_can_agree.d.next = self.rx_can_agree.q.val();
+            self.v_moves.d.next = self.rx_moves.q.val();
             self.v_last_hist.d.next = self.rx_last_hist.val();
             self.v_epoch.d.next = self.rx_epoch.val();
             self.v_sender.d.next = self.rx_sender.val();
@@ -699,8 +731,6 @@ impl Logic for ProtocolCore {
                     self.timer_arm.next = true;
                     if self.steps_r.q.val() == 0 {
                         self.want_tx.d.next = true;
-                    } else {
-                        self.timer_slots.next = self.steps_r.q.val();
                     }
                 } else {
                     self.timer_stop.next = true;
@@ -755,11 +785,11 @@ impl Logic for ProtocolCore {
             & self.v_accept.q.val()
             & !self.v_drop_err.q.val()
             & !self.v_drop_room.q.val())
-            | (self.phase.q.val() == 3);
+            | (self.phase.q.val().get_bit(3));
         self.lost_now.next =
             self.timer_fire.val() & (self.status_r.q.val() == 0) & !self.token_moves.val();
         self.lost_idle.next =
-            self.timer_fire.val() & (self.status_r.q.val() == 0) & (self.phase.q.val() != 3);
+            self.timer_fire.val() & (self.status_r.q.val() == 0) & !self.phase.q.val().get_bit(3);
         if self.v_valid.q.val() {
             if self.lost_now.val() {
                 self.lost_pending.d.next = true;
@@ -782,7 +812,7 @@ impl Logic for ProtocolCore {
             & !self.want_tx.q.val()
             & !self.tx_go.q.val()
             & !self.lost_pending.q.val()
-            & (self.phase.q.val() == 0)
+            & (self.phase.q.val().get_bit(0))
             & !self.op_r.q.val().any();
         self.ctl_busy.next = !self.ctl_free.val();
         self.quiet.next = self.ctl_free.val();
@@ -796,14 +826,14 @@ impl Logic for ProtocolCore {
                     self.status_r.d.next = 1.into();
                     self.timer_stop.next = true;
                 }
-                self.phase.d.next = 4.into();
+                self.phase.d.next = 16.into();
             } else if self.op_r.q.val() == 2 {
                 self.pend_load.d.next = true;
                 self.ld_epoch.d.next = self.ctl_epoch.val();
                 self.ld_seq.d.next = self.ctl_seq.val();
                 self.ld_ours.d.next = self.ctl_ours.val();
                 self.pass_holder.d.next = self.ctl_holder.val();
-                self.phase.d.next = 2.into();
+                self.phase.d.next = 4.into();
             } else if self.op_r.q.val() == 3 {
                 if !self.seq_max.q.val() {
                     if self.if_valid.q.val()
@@ -820,34 +850,34 @@ impl Logic for ProtocolCore {
                     }
                     self.seq_r.d.next = self.seq_r.q.val() + 1;
                 }
-                self.phase.d.next = 4.into();
+                self.phase.d.next = 16.into();
             } else if self.op_r.q.val() == 4 {
                 self.pend_load.d.next = false;
                 self.pass_holder.d.next = self.ctl_holder.val();
-                self.phase.d.next = 2.into();
+                self.phase.d.next = 4.into();
             }
         }
         // ---- Sequencing: boot, pass-token lookup and apply, cool-down
-        if self.phase.q.val() == 1 {
+        if self.phase.q.val().get_bit(1) {
             if !self.ring_busy.val() {
                 if self.status_r.q.val() == 0 {
                     // The boot pass is a resume with nothing to agree.
                     self.pend_load.d.next = false;
                     self.pass_holder.d.next = self.boot_holder.val();
-                    self.phase.d.next = 2.into();
+                    self.phase.d.next = 4.into();
                 } else {
                     self.ev_anomaly.next = true;
                     self.ev_anomaly_kind.next = 4.into();
-                    self.phase.d.next = 0.into();
+                    self.phase.d.next = 1.into();
                 }
             }
-        } else if self.phase.q.val() == 2 {
-            self.phase.d.next = 5.into();
-        } else if self.phase.q.val() == 5 {
-            self.phase.d.next = 6.into();
-        } else if self.phase.q.val() == 6 {
-            self.phase.d.next = 3.into();
-        } else if self.phase.q.val() == 3 {
+        } else if self.phase.q.val().get_bit(2) {
+            self.phase.d.next = 32.into();
+        } else if self.phase.q.val().get_bit(5) {
+            self.phase.d.next = 64.into();
+        } else if self.phase.q.val().get_bit(6) {
+            self.phase.d.next = 8.into();
+        } else if self.phase.q.val().get_bit(3) {
             // A load or a resume takes effect now, with the token pass.
             if self.pend_load.q.val() {
                 if self.if_valid.q.val() & self.ld_ours.q.val() & self.if_post.q.val() {
@@ -869,17 +899,15 @@ impl Logic for ProtocolCore {
                 self.timer_arm.next = true;
                 if self.steps_r.q.val() == 0 {
                     self.want_tx.d.next = true;
-                } else {
-                    self.timer_slots.next = self.steps_r.q.val();
                 }
             } else {
                 self.timer_stop.next = true;
             }
-            self.phase.d.next = 4.into();
-        } else if self.phase.q.val() == 4 {
-            self.phase.d.next = 7.into();
-        } else if self.phase.q.val() == 7 {
-            self.phase.d.next = 0.into();
+            self.phase.d.next = 16.into();
+        } else if self.phase.q.val().get_bit(4) {
+            self.phase.d.next = 128.into();
+        } else if self.phase.q.val().get_bit(7) {
+            self.phase.d.next = 1.into();
         }
         // ---- Reset: boot state; the boot ring loads meanwhile
         if self.reset.val() {
@@ -900,7 +928,7 @@ impl Logic for ProtocolCore {
             self.tx_go.d.next = false;
             self.lost_pending.d.next = false;
             self.rq_push.d.next = false;
-            self.phase.d.next = 1.into();
+            self.phase.d.next = 2.into();
             self.op_r.d.next = 0.into();
             self.pass_holder.d.next = self.boot_holder.val();
             self.timer_stop.next = true;
