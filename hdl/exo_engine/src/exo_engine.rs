@@ -194,7 +194,6 @@ impl Logic for ExoEngine {
         self.frame_rx.rx.last.next = self.rx.last.val();
         self.frame_rx.rx.error.next = self.rx.error.val();
         self.history.a_addr.next = self.frame_rx.hist_addr.val();
-        self.history.a_use.next = self.frame_rx.hist_use.val();
         self.frame_rx.hist_newest.next = self.history.newest.val();
         self.frame_rx.hist_data.next = self.history.a_data.val();
         self.history.a2_addr.next = self.frame_rx.hist_addr2.val();

@@ -46,8 +46,6 @@ pub struct FrameRx {
     /// the second if it does (both are read; a register picks).
     pub hist_addr: Signal<Out, Bits<8>>,
     pub hist_addr2: Signal<Out, Bits<8>>,
-    /// High while a frame is in progress: port A follows `hist_addr`.
-    pub hist_use: Signal<Out, Bit>,
     /// The ids at the previous cycle's `hist_addr` and `hist_addr2`.
     pub hist_data: Signal<In, Bits<8>>,
     pub hist_data2: Signal<In, Bits<8>>,
@@ -139,6 +137,8 @@ pub struct FrameRx {
     slice_at: Signal<Local, Bits<8>>,
     sender_lo: Signal<Local, Bits<4>>,
     cmp_hist_long: DFF<Bit>,
+    /// The frame's history is as long as the local window.
+    cmp_hist_len_eq: DFF<Bit>,
     last_hist: DFF<Bits<8>>,
     /// 34 + history + payload length, and the frame length that implies (at least 60),
     /// registered as soon as the header is in.
@@ -198,7 +198,6 @@ impl FrameRx {
             rx: Default::default(),
             hist_newest: Default::default(),
             hist_addr: Default::default(),
-            hist_use: Default::default(),
             hist_data: Default::default(),
             hist_addr2: Default::default(),
             hist_data2: Default::default(),
@@ -228,6 +227,7 @@ impl FrameRx {
             slice_at: Default::default(),
             sender_lo: Default::default(),
             cmp_hist_long: Default::default(),
+            cmp_hist_len_eq: Default::default(),
             last_hist: Default::default(),
             declared_r: Default::default(),
             expected_r: Default::default(),
@@ -348,6 +348,7 @@ impl Logic for FrameRx {
             member_slice,
             hist_slice,
             cmp_hist_long,
+            cmp_hist_len_eq,
             last_hist,
             declared_r,
             expected_r,
@@ -371,7 +372,6 @@ impl Logic for FrameRx {
             & !self.hist_left.q.val().any()
             & self.pay_left.q.val().any();
         // Port A reads the window entry the next history beat needs.
-        self.hist_use.next = self.in_frame.q.val();
         self.hist_addr.next = self.addr_r.q.val();
         self.hist_addr2.next = self.addr_m1.q.val();
         self.took_hist.d.next = self.in_history.val();
@@ -531,6 +531,7 @@ impl Logic for FrameRx {
             .val()
             .get_bit(self.sender_lo.val().index());
         self.cmp_hist_long.d.next = self.hlen_r.q.val() > self.h.val();
+        self.cmp_hist_len_eq.d.next = self.hlen_r.q.val() == self.local_hist_len.val();
         if self.in_history.val() {
             self.last_hist.d.next = self.rx.data.val();
         }
@@ -552,8 +553,7 @@ impl Logic for FrameRx {
         self.seq.next = self.seq_r.q.val();
         self.pay_len.next = self.plen_r.q.val();
         self.invalid_id.next = self.bad_id.q.val();
-        self.hist_match.next =
-            self.hist_ok.q.val() & (self.hlen_r.q.val() == self.local_hist_len.val());
+        self.hist_match.next = self.hist_ok.q.val() & self.cmp_hist_len_eq.q.val();
         self.declared.next = bit_cast::<17, 11>(self.header_len.val())
             + bit_cast::<17, 8>(self.hlen_r.q.val())
             + bit_cast::<17, 16>(self.plen_r.q.val());

@@ -13,18 +13,20 @@
 //! which arrives tens of cycles later. The one bit the transmit decision needs at once, this
 //! host's, is kept beside it as `holds_own`, updated with `len` and `newest`.
 //!
-//! Four copies of the ring give four read ports: port A serves the receive path's history
-//! comparison and, when that is idle, reads the oldest id (so a push knows which bit to
-//! clear); port A2 serves the same comparison one entry further on (the receive path reads
-//! both the entry it is at and the next, and picks with a register instead of steering the
-//! address with its input's `valid`); ports B and B2 serve the transmit path in the same way (B also the control port). All reads are
+//! Five copies of the ring give five read ports: port A serves the receive path's history
+//! comparison; port A2 serves the same comparison one entry further on (the receive path
+//! reads both the entry it is at and the next, and picks with a register instead of
+//! steering the address with its input's `valid`); ports B and B2 serve the transmit path in
+//! the same way (B also the control port); port O reads the oldest id at all times (for a
+//! repair's eviction). No port's address is multiplexed between users by a signal from
+//! another block, which keeps those signals off the RAMs' read paths. All reads are
 //! registered: data for an address arrives the next cycle.
 //!
 //! A push into a full window evicts `evict_id`, which the caller supplies from a register:
 //! for an accepted frame it is the frame's last history id (the frame's history equals the
-//! window, so its last id is the oldest); for a repaired entry it is `oldest`, the id port A
-//! reads when idle, registered. `oldest` is valid once port A has been idle, and no push has
-//! happened, for three cycles; the protocol core spaces its control operations accordingly.
+//! window, so its last id is the oldest); for a repaired entry it is `oldest`, the id port O
+//! reads, registered. `oldest` is valid once no push has happened for three cycles; the
+//! protocol core spaces its control operations accordingly.
 //! Reading the eviction from registers keeps the block RAM's slow output out of the bitmap's
 //! update path.
 
@@ -59,10 +61,9 @@ pub struct HistoryWindow {
     pub holds_own: Signal<Out, Bit>,
     /// The oldest id, registered (see the module's timing note).
     pub oldest: Signal<Out, Bits<8>>,
-    // ---- Read port A (receive comparison; the oldest id when idle)
-    /// RAM address to read (entry i of the window is at `newest − i`) when `a_use` is high.
+    // ---- Read port A (receive comparison)
+    /// RAM address to read (entry i of the window is at `newest − i`).
     pub a_addr: Signal<In, Bits<8>>,
-    pub a_use: Signal<In, Bit>,
     /// Registered: the id read for the previous cycle's address.
     pub a_data: Signal<Out, Bits<8>>,
     // ---- Read port A2 (receive comparison, the entry after port A's)
@@ -78,9 +79,10 @@ pub struct HistoryWindow {
     ram_a2: LutRam<Bits<8>, RING_BITS>,
     ram_b: LutRam<Bits<8>, RING_BITS>,
     ram_b2: LutRam<Bits<8>, RING_BITS>,
+    ram_o: LutRam<Bits<8>, RING_BITS>,
     newest_r: DFF<Bits<8>>,
-    /// Address of the oldest id (`newest − len + 1`), kept as a register: it is port A's
-    /// address whenever the receive path is idle. It starts at 1 (`newest` 0, `len` 0).
+    /// Address of the oldest id (`newest − len + 1`), kept as a register: port O's address.
+    /// It starts at 1 (`newest` 0, `len` 0).
     oldest_addr: DFFWithInit<Bits<8>>,
     len_r: DFF<Bits<8>>,
     bits_r: DFF<Bits<256>>,
@@ -123,7 +125,6 @@ impl HistoryWindow {
             holds_own: Default::default(),
             oldest: Default::default(),
             a_addr: Default::default(),
-            a_use: Default::default(),
             a_data: Default::default(),
             a2_addr: Default::default(),
             a2_data: Default::default(),
@@ -135,6 +136,7 @@ impl HistoryWindow {
             ram_a2: Default::default(),
             ram_b: Default::default(),
             ram_b2: Default::default(),
+            ram_o: Default::default(),
             newest_r: Default::default(),
             oldest_addr: DFFWithInit::new(1.into()),
             len_r: Default::default(),
@@ -188,18 +190,17 @@ impl Logic for HistoryWindow {
         self.ram_b2.read_clock.next = self.clock.val();
         self.ram_b.write_clock.next = self.clock.val();
         self.ram_b2.write_clock.next = self.clock.val();
+        self.ram_o.read_clock.next = self.clock.val();
+        self.ram_o.write_clock.next = self.clock.val();
         self.len.next = self.len_r.q.val();
         self.newest.next = self.newest_r.q.val();
         self.bitmap.next = self.bits_r.q.val();
         self.holds_own.next = self.own_r.q.val();
         self.write_addr.next = self.newest_r.q.val() + 1;
-        // Port A: the comparison index, or the oldest id.
-        self.ram_a.read_address.next = bit_cast::<RING_BITS, 8>(self.oldest_addr.q.val());
-        if self.a_use.val() {
-            self.ram_a.read_address.next = bit_cast::<RING_BITS, 8>(self.a_addr.val());
-        }
+        self.ram_a.read_address.next = bit_cast::<RING_BITS, 8>(self.a_addr.val());
         self.a_data.next = self.ram_a.read_data.val();
-        self.oldest_r.d.next = self.ram_a.read_data.val();
+        self.ram_o.read_address.next = bit_cast::<RING_BITS, 8>(self.oldest_addr.q.val());
+        self.oldest_r.d.next = self.ram_o.read_data.val();
         self.oldest.next = self.oldest_r.q.val();
         self.ram_a2.read_address.next = bit_cast::<RING_BITS, 8>(self.a2_addr.val());
         self.a2_data.next = self.ram_a2.read_data.val();
@@ -212,14 +213,17 @@ impl Logic for HistoryWindow {
         self.ram_a2.write_enable.next = false;
         self.ram_b.write_enable.next = false;
         self.ram_b2.write_enable.next = false;
+        self.ram_o.write_enable.next = false;
         self.ram_a.write_address.next = bit_cast::<RING_BITS, 8>(self.write_addr.val());
         self.ram_a2.write_address.next = bit_cast::<RING_BITS, 8>(self.write_addr.val());
         self.ram_b.write_address.next = bit_cast::<RING_BITS, 8>(self.write_addr.val());
         self.ram_b2.write_address.next = bit_cast::<RING_BITS, 8>(self.write_addr.val());
+        self.ram_o.write_address.next = bit_cast::<RING_BITS, 8>(self.write_addr.val());
         self.ram_a.write_data.next = self.push_id.val();
         self.ram_a2.write_data.next = self.push_id.val();
         self.ram_b.write_data.next = self.push_id.val();
         self.ram_b2.write_data.next = self.push_id.val();
+        self.ram_o.write_data.next = self.push_id.val();
         // Stage A: the command as it came, and whether the window was full.
         self.a_push.d.next = false;
         self.a_clear.d.next = self.clear.val();
@@ -256,6 +260,7 @@ impl Logic for HistoryWindow {
             self.ram_a2.write_enable.next = true;
             self.ram_b.write_enable.next = true;
             self.ram_b2.write_enable.next = true;
+            self.ram_o.write_enable.next = true;
             self.newest_r.d.next = self.write_addr.val();
             self.a_push.d.next = true;
             if self.len_r.q.val() != self.capacity.val() {
@@ -306,7 +311,6 @@ mod tests {
         let newest = w.newest.val();
         let (mut a, mut b) = (Vec::new(), Vec::new());
         for i in 0..len {
-            w.a_use.next = true;
             w.a_addr.next = newest - (i as u64);
             w.b_addr.next = newest - (i as u64);
             settle(w);
@@ -314,7 +318,6 @@ mod tests {
             a.push(w.a_data.val().index() as u8);
             b.push(w.b_data.val().index() as u8);
         }
-        w.a_use.next = false;
         for _ in 0..3 {
             settle(w);
             cycle(w, clock);
