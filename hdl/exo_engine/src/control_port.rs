@@ -224,6 +224,9 @@ pub struct ControlPort {
     reg_3: Signal<Local, Bits<32>>,
     reg_4: Signal<Local, Bits<32>>,
     taking: Signal<Local, Bit>,
+    /// The request's address / 4 and / 8 (the read groups' decode).
+    addr_quad: Signal<Local, Bits<8>>,
+    addr_oct: Signal<Local, Bits<8>>,
     params_word: Constant<Bits<32>>,
     cluster_word: Constant<Bits<32>>,
 }
@@ -341,6 +344,8 @@ impl ControlPort {
             reg_3: Default::default(),
             reg_4: Default::default(),
             taking: Default::default(),
+            addr_quad: Default::default(),
+            addr_oct: Default::default(),
             params_word: Constant::new(word.to_bits()),
             cluster_word: Constant::new((cluster as u64).to_bits()),
         }
@@ -583,42 +588,51 @@ impl Logic for ControlPort {
                 self.refused.d.next = false;
             }
         }
+        // The read address and its group decode load in every cycle no register read is in
+        // flight, whether or not a read is taken: only a read taken at this edge uses them, and
+        // the handshake stays off the enables of these flip-flops (timing).
+        self.addr_quad.next = self.addr.val() >> 2;
+        self.addr_oct.next = self.addr.val() >> 3;
+        if !self.rpending.q.val() & !self.rpending2.q.val() & !self.rpending3.q.val() {
+            self.raddr.d.next = self.addr.val();
+            // One-hot: state word 0–4 (addresses 16–35, four apiece: address / 4 = 4 to 8).
+            // Equality tests on the address's high bits: no comparator chains.
+            self.group_state.d.next = 0.into();
+            if self.addr_quad.val() == 4 {
+                self.group_state.d.next = 1.into();
+            }
+            if self.addr_quad.val() == 5 {
+                self.group_state.d.next = 2.into();
+            }
+            if self.addr_quad.val() == 6 {
+                self.group_state.d.next = 4.into();
+            }
+            if self.addr_quad.val() == 7 {
+                self.group_state.d.next = 8.into();
+            }
+            if self.addr_quad.val() == 8 {
+                self.group_state.d.next = 16.into();
+            }
+            // 0x28–0x37: address / 8 = 5 or 6.
+            self.group_map.d.next = (self.addr_oct.val() == 5) | (self.addr_oct.val() == 6);
+            // One-hot: counter word a, b or c (addresses 0x40–0x47, 0x48–0x4F, 0x50–0x57:
+            // address / 8 = 8, 9, 10; above them nothing, and the read answers 0).
+            self.group_counter.d.next = 0.into();
+            if self.addr_oct.val() == 8 {
+                self.group_counter.d.next = 1.into();
+            }
+            if self.addr_oct.val() == 9 {
+                self.group_counter.d.next = 2.into();
+            }
+            if self.addr_oct.val() == 10 {
+                self.group_counter.d.next = 4.into();
+            }
+        }
         if self.taking.val() & self.read.val() {
             if (self.addr.val() == 0x38) | (self.addr.val() == 0x39) {
                 self.slow.d.next = 1.into();
                 self.slow_ring.d.next = self.addr.val() == 0x39;
             } else {
-                self.raddr.d.next = self.addr.val();
-                // One-hot: state word 0–4 (addresses 16–35).
-                self.group_state.d.next = 0.into();
-                if (self.addr.val() >= 16) & (self.addr.val() < 20) {
-                    self.group_state.d.next = 1.into();
-                }
-                if (self.addr.val() >= 20) & (self.addr.val() < 24) {
-                    self.group_state.d.next = 2.into();
-                }
-                if (self.addr.val() >= 24) & (self.addr.val() < 28) {
-                    self.group_state.d.next = 4.into();
-                }
-                if (self.addr.val() >= 28) & (self.addr.val() < 32) {
-                    self.group_state.d.next = 8.into();
-                }
-                if (self.addr.val() >= 32) & (self.addr.val() < 36) {
-                    self.group_state.d.next = 16.into();
-                }
-                self.group_map.d.next = (self.addr.val() >= 0x28) & (self.addr.val() < 0x38);
-                // One-hot: counter word a, b or c (addresses 0x40–0x47, 0x48–0x4F, 0x50–0x57;
-                // above them nothing, and the read answers 0).
-                self.group_counter.d.next = 0.into();
-                if (self.addr.val() >= 0x40) & (self.addr.val() < 0x48) {
-                    self.group_counter.d.next = 1.into();
-                }
-                if (self.addr.val() >= 0x48) & (self.addr.val() < 0x50) {
-                    self.group_counter.d.next = 2.into();
-                }
-                if (self.addr.val() >= 0x50) & (self.addr.val() < 0x58) {
-                    self.group_counter.d.next = 4.into();
-                }
                 self.rpending.d.next = true;
             }
         }
@@ -646,8 +660,10 @@ impl Logic for ControlPort {
             }
         }
         // ---- Writes: taken at one edge, applied at the next
+        // The write's address and data load in every cycle no write waits (only a write taken
+        // at this edge uses them), like the read address above.
         self.w_go.d.next = self.taking.val() & self.write.val();
-        if self.taking.val() & self.write.val() {
+        if !self.w_go.q.val() {
             self.w_addr.d.next = self.addr.val();
             self.w_data.d.next = self.wdata.val();
         }
