@@ -6,8 +6,8 @@
 //!  port 0 (host)  GMII rx ─► GmiiRx ─► FrameCrossing ─► StreamSlice ─► HostLinkRx ─► post, control ─┐
 //!  (host_rx_clock)                      (whole frames)                      │ replies               │
 //!                                                                           ▼                       ▼
-//!                 GMII tx ◄─ GmiiTx ◄── HostLinkTx ◄────────────────── FrameBuffer              ExoEngine
-//!                                           ▲ records ◄── StreamSlice ◄──────────────────────── records │
+//!                 GMII tx ◄─ GmiiTx ◄── StreamSlice ◄── HostLinkTx ◄── FrameBuffer              ExoEngine
+//!                                                          ▲ records ◄── StreamSlice ◄───────── records │
 //!  port 1 (Exo)   GMII rx ─► GmiiRx ─► RxCrossing (cut through) ─────────────────────────────► rx      │
 //!  (exo_rx_clock) GMII tx ◄─ GmiiTx ◄── StreamSlice ◄──────────────────────────────────────── tx ◄─────┘
 //! ```
@@ -98,6 +98,10 @@ pub struct BoardCore {
     /// Between the engine's transmit stream and the MAC: the MAC's `ready` comes from its
     /// state through logic, and the engine's transmit path is timed for a registered one.
     exo_tx_slice: StreamSlice,
+    /// The same between the host link's transmitter and the host port's MAC: the MAC's
+    /// frame start and CRC load wait on its `valid`, which the transmitter forms from its
+    /// two sources (the reply buffer's read queue, the records).
+    host_tx_slice: StreamSlice,
     counters: CounterBank<COUNTERS>,
     leds: StatusLeds<LED_WINDOW_BITS>,
     reset_sync: BitSynchronizer,
@@ -105,8 +109,10 @@ pub struct BoardCore {
     reset_seen: DFF<Bit>,
     /// … and ended: later resets are restarts, not cold starts.
     booted: DFF<Bit>,
-    exo_good: Signal<Local, Bit>,
-    exo_bad: Signal<Local, Bit>,
+    /// A frame from the Exo port ended good / bad, registered: the counters and the LEDs
+    /// are far from the crossing, and a cycle late is nothing to them.
+    exo_good: DFF<Bit>,
+    exo_bad: DFF<Bit>,
     ident: Constant<Bits<32>>,
     ident_addr: Constant<Bits<8>>,
     board_page: Constant<Bits<4>>,
@@ -154,6 +160,7 @@ impl BoardCore {
             record_slice: Default::default(),
             host_slice: Default::default(),
             exo_tx_slice: Default::default(),
+            host_tx_slice: Default::default(),
             counters: Default::default(),
             leds: Default::default(),
             reset_sync: Default::default(),
@@ -171,7 +178,7 @@ impl BoardCore {
 impl Logic for BoardCore {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, reset_seen, booted);
+        dff_setup!(self, clock, reset_seen, booted, exo_good, exo_bad);
         // ---- Clocks: the receive sides on their PHY's clock, everything else on `clock`.
         self.host_mac_rx.clock.next = self.host_rx_clock.val();
         self.host_in.write_clock.next = self.host_rx_clock.val();
@@ -192,6 +199,7 @@ impl Logic for BoardCore {
         self.record_slice.clock.next = self.clock.val();
         self.host_slice.clock.next = self.clock.val();
         self.exo_tx_slice.clock.next = self.clock.val();
+        self.host_tx_slice.clock.next = self.clock.val();
         self.counters.clock.next = self.clock.val();
         self.leds.clock.next = self.clock.val();
         self.reset_sync.clock.next = self.clock.val();
@@ -289,11 +297,16 @@ impl Logic for BoardCore {
         self.record_slice.out.ready.next = self.link_tx.records.ready.val();
         self.link_tx.host_mac.next = self.link_rx.host_mac.val();
         self.link_rx.reply_sent.next = self.link_tx.reply_sent.val();
-        self.host_mac_tx.tx.data.next = self.link_tx.mac.data.val();
-        self.host_mac_tx.tx.valid.next = self.link_tx.mac.valid.val();
-        self.host_mac_tx.tx.last.next = self.link_tx.mac.last.val();
-        self.host_mac_tx.tx.error.next = self.link_tx.mac.error.val();
-        self.link_tx.mac.ready.next = self.host_mac_tx.tx.ready.val();
+        self.host_tx_slice.inp.data.next = self.link_tx.mac.data.val();
+        self.host_tx_slice.inp.valid.next = self.link_tx.mac.valid.val();
+        self.host_tx_slice.inp.last.next = self.link_tx.mac.last.val();
+        self.host_tx_slice.inp.error.next = self.link_tx.mac.error.val();
+        self.link_tx.mac.ready.next = self.host_tx_slice.inp.ready.val();
+        self.host_mac_tx.tx.data.next = self.host_tx_slice.out.data.val();
+        self.host_mac_tx.tx.valid.next = self.host_tx_slice.out.valid.val();
+        self.host_mac_tx.tx.last.next = self.host_tx_slice.out.last.val();
+        self.host_mac_tx.tx.error.next = self.host_tx_slice.out.error.val();
+        self.host_tx_slice.out.ready.next = self.host_mac_tx.tx.ready.val();
         self.host_txd.next = self.host_mac_tx.gmii_txd.val();
         self.host_tx_en.next = self.host_mac_tx.gmii_tx_en.val();
         self.host_tx_er.next = self.host_mac_tx.gmii_tx_er.val();
@@ -301,9 +314,9 @@ impl Logic for BoardCore {
         self.host_events.pulses.next = bit_cast::<2, 1>(self.host_in.dropped.val().into())
             | (bit_cast::<2, 1>(self.host_in.bad.val().into()) << 1);
         self.exo_events.pulses.next = bit_cast::<1, 1>(self.exo_in.overflow.val().into());
-        self.exo_good.next =
+        self.exo_good.d.next =
             self.exo_in.out.valid.val() & self.exo_in.out.last.val() & !self.exo_in.out.error.val();
-        self.exo_bad.next =
+        self.exo_bad.d.next =
             self.exo_in.out.valid.val() & self.exo_in.out.last.val() & self.exo_in.out.error.val();
         self.counters.events.next = bit_cast::<15, 1>(self.link_rx.ev_frame.val().into())
             | (bit_cast::<15, 1>(self.link_rx.ev_foreign.val().into()) << 1)
@@ -313,13 +326,13 @@ impl Logic for BoardCore {
             | (bit_cast::<15, 1>(self.link_rx.ev_error.val().into()) << 6)
             | (bit_cast::<15, 1>(self.link_tx.record_sent.val().into()) << 7)
             | (bit_cast::<15, 1>(self.host_mac_tx.stat_sent.val().into()) << 8)
-            | (bit_cast::<15, 1>(self.exo_good.val().into()) << 9)
-            | (bit_cast::<15, 1>(self.exo_bad.val().into()) << 10)
+            | (bit_cast::<15, 1>(self.exo_good.q.val().into()) << 9)
+            | (bit_cast::<15, 1>(self.exo_bad.q.val().into()) << 10)
             | (bit_cast::<15, 1>(self.exo_events.out.val()) << 11)
             | (bit_cast::<15, 1>(self.exo_mac_tx.stat_sent.val().into()) << 12)
             | (bit_cast::<15, 1>(self.host_mac_tx.stat_underflow.val().into()) << 13)
             | (bit_cast::<15, 1>(self.exo_mac_tx.stat_underflow.val().into()) << 14);
-        self.leds.exo_frame.next = self.exo_good.val();
+        self.leds.exo_frame.next = self.exo_good.q.val();
         self.leds.host_frame.next = self.link_rx.ev_frame.val();
         self.leds.token.next = self.engine.token.val();
         self.leds.halted.next = self.engine.anomaly.val();

@@ -69,9 +69,11 @@ pub struct RxCrossing {
     write_seen: GrayToBinary<5>,
     /// Entries written as of the last edge (registered: see `update`).
     read_fill: DFF<Bits<5>>,
-    /// Entries surely there now: `read_fill` less the one taken at the last edge, if any.
-    avail: Signal<Local, Bits<5>>,
-    read_next: Signal<Local, Bits<5>>,
+    /// Of the entries surely there now (`read_fill` less the one taken at the last edge, if
+    /// any): at least the prefill, and at least one.
+    avail_prefill: Signal<Local, Bit>,
+    avail_any: Signal<Local, Bit>,
+    read_inc: Signal<Local, Bits<5>>,
     pop: Signal<Local, Bit>,
     out_beat: DFF<Entry>,
     out_valid: DFF<Bit>,
@@ -103,8 +105,9 @@ impl Default for RxCrossing {
             write_gray_2: Default::default(),
             write_seen: Default::default(),
             read_fill: Default::default(),
-            avail: Default::default(),
-            read_next: Default::default(),
+            avail_prefill: Default::default(),
+            avail_any: Default::default(),
+            read_inc: Default::default(),
             pop: Default::default(),
             out_beat: Default::default(),
             out_valid: Default::default(),
@@ -183,22 +186,29 @@ impl Logic for RxCrossing {
         // the decision below); the byte taken since (`out_valid`) is subtracted from it, bytes
         // written since are not counted yet: the reader errs on the safe side.
         self.read_fill.d.next = self.write_seen.binary.val() - self.read_ptr.q.val();
-        self.avail.next = self.read_fill.q.val() - bit_cast::<5, 1>(self.out_valid.q.val().into());
+        // The two thresholds on `avail` are taken from `read_fill` directly (no subtraction
+        // on the path to `pop`): `avail >= 3` and `avail != 0`.
+        self.avail_prefill.next = self.read_fill.q.val() >= 3;
+        self.avail_any.next = self.read_fill.q.val().any();
+        if self.out_valid.q.val() {
+            self.avail_prefill.next = self.read_fill.q.val() >= 4;
+            self.avail_any.next = self.read_fill.q.val() >= 2;
+        }
         self.ram.read_address.next = self.read_ptr.q.val().get_bits::<4>(0);
         // In a frame: take whatever is there. Between frames: wait for the prefill, or for a
         // frame's end (a terminator, or a frame shorter than the prefill).
-        self.pop.next = (self.avail.val() >= 3)
-            | ((self.avail.val() != 0) & self.ram.read_data.val().get_bit(8));
+        self.pop.next =
+            self.avail_prefill.val() | (self.avail_any.val() & self.ram.read_data.val().get_bit(8));
         if self.in_frame.q.val() {
-            self.pop.next = self.avail.val() != 0;
+            self.pop.next = self.avail_any.val();
         }
-        self.read_next.next = self.read_ptr.q.val();
+        // The incremented pointer and its Gray code are formed beside `pop`, which only picks.
+        self.read_inc.next = self.read_ptr.q.val() + 1;
         if self.pop.val() {
-            self.read_next.next = self.read_ptr.q.val() + 1;
+            self.read_ptr.d.next = self.read_inc.val();
+            self.read_gray.d.next = self.read_inc.val() ^ (self.read_inc.val() >> 1);
             self.in_frame.d.next = !self.ram.read_data.val().get_bit(8);
         }
-        self.read_ptr.d.next = self.read_next.val();
-        self.read_gray.d.next = self.read_next.val() ^ (self.read_next.val() >> 1);
         self.out_beat.d.next = self.ram.read_data.val();
         self.out_valid.d.next = self.pop.val();
         self.out.valid.next = self.out_valid.q.val();
