@@ -211,13 +211,15 @@ pub const LFE5U_25F_6BG256C: Ecp5Part = Ecp5Part {
 };
 
 /// nextpnr's placement and routing options for every place and route in the project:
-/// - the heap placer with its timing weight raised from 10 to 50. At the default, the
+/// - the heap placer with its timing weight raised from 10 to 100. At the default, the
 ///   engine's placement spreads paths across the chip for wire length and loses 10–20 MHz to
-///   routing (measured side by side on the same netlist: 97.8 against 120.5 MHz);
+///   routing (measured side by side on the same netlist: 97.8 against 120.5 MHz at 50);
+///   100 against 50, on the 5A-75B board with the same netlists and seeds: 125.75 against
+///   122.53, 129.37 against 127.24 and 127.76 against 125.83 MHz (`--placer static`: 119.16);
 /// - `--tmg-ripup`: the router also rips up and reroutes critical nets, not only congested
 ///   ones (the 5A-75B board, same netlist and seed: 123.18 against 118.39 MHz; `router2`
 ///   reached 91.39).
-pub const PLACER_ARGS: [&str; 3] = ["--placer-heap-timingweight", "50", "--tmg-ripup"];
+pub const PLACER_ARGS: [&str; 3] = ["--placer-heap-timingweight", "100", "--tmg-ripup"];
 
 /// nextpnr-ecp5 on `dir/<json>` at `mhz` on every clock, with the constraints file `lpf` if
 /// given (in `dir`). Fails if timing is not met: `--timing-allow-fail` is never passed.
