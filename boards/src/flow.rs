@@ -4,6 +4,13 @@
 //! clock that misses its constraint stops the build — and ecppack. Every step leaves its
 //! files and its tool's log in the build directory; `report.json` holds the figures.
 //!
+//! Place and route tries the placement seeds it is given in order and keeps the first
+//! whose result meets every clock constraint ([`DEFAULT_SEEDS`] unless the user names one):
+//! nextpnr's result for a netlist and a seed is reproducible, but which seed closes timing
+//! moves with every change to the design, and on a device half full the spread between
+//! seeds is several MHz. `report.json` lists every attempt with its figures, and a missed
+//! attempt's log stays as `nextpnr-seed<N>.log`.
+//!
 //! [`synthesize`] runs the first two steps only (what the test suite checks for every board).
 
 use crate::board::Board;
@@ -21,9 +28,12 @@ pub struct BuildOptions<'a> {
     pub params: EngineParams,
     /// The build directory (created if missing).
     pub out: PathBuf,
-    /// nextpnr's placement seed.
-    pub seed: u32,
+    /// nextpnr's placement seeds, tried in order until one meets timing (not empty).
+    pub seeds: Vec<u32>,
 }
+
+/// The seeds `exo build` tries when none is named.
+pub const DEFAULT_SEEDS: [u32; 4] = [1, 2, 3, 4];
 
 /// Why a build stopped.
 #[derive(Debug, thiserror::Error)]
@@ -39,9 +49,9 @@ pub enum BuildError {
     },
     #[error("{0}")]
     Setup(ToolError),
-    #[error("timing not met: {}\n(figures: {}; nextpnr's log: {})", failing(.clocks), report.display(), log.display())]
+    #[error("timing not met with any seed tried: {}\n(figures: {}; nextpnr's log: {})", failing(.attempts), report.display(), log.display())]
     Timing {
-        clocks: Vec<ClockFigure>,
+        attempts: Vec<Attempt>,
         report: PathBuf,
         log: PathBuf,
     },
@@ -49,7 +59,16 @@ pub enum BuildError {
     Unexpected(String),
 }
 
-fn failing(clocks: &[ClockFigure]) -> String {
+fn failing(attempts: &[Attempt]) -> String {
+    attempts
+        .iter()
+        .map(|a| format!("seed {}: {}", a.seed, missed(&a.clocks)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The clocks that missed their constraint, each with its figure.
+fn missed(clocks: &[ClockFigure]) -> String {
     clocks
         .iter()
         .filter(|c| !c.met)
@@ -60,7 +79,15 @@ fn failing(clocks: &[ClockFigure]) -> String {
             )
         })
         .collect::<Vec<_>>()
-        .join("; ")
+        .join(", ")
+}
+
+/// One place and route: its seed and every clock's figure.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attempt {
+    pub seed: u32,
+    pub timing_met: bool,
+    pub clocks: Vec<ClockFigure>,
 }
 
 /// The PLL ecppll configured.
@@ -89,7 +116,10 @@ pub struct BuildReport {
     pub title: &'static str,
     pub part: String,
     pub engine: EngineParams,
+    /// The seed of this bitstream (the first of `attempts` to meet timing).
     pub seed: u32,
+    /// Every place and route run, in order.
+    pub attempts: Vec<Attempt>,
     pub timing_met: bool,
     pub clocks: Vec<ClockFigure>,
     /// After place and route: (used, available).
@@ -231,15 +261,82 @@ pub fn synthesize(opts: &BuildOptions, progress: Progress) -> Result<SynthStats,
     Ok(stats)
 }
 
-/// nextpnr: every clock constrained by the LPF (the PLL's output derived from its input),
-/// no default frequency, no `--timing-allow-fail`.
+/// What one place and route found: every clock met (and the config is written), or not.
+enum Outcome {
+    Met(Vec<ClockFigure>, Utilization),
+    Missed(Vec<ClockFigure>, Utilization),
+}
+
+/// Place and route with each of `opts.seeds` until one meets timing. Returns that seed's
+/// figures and every attempt; when none meets timing, the error lists them all.
 fn place_and_route(
     opts: &BuildOptions,
     dir: &Path,
-) -> Result<(Vec<ClockFigure>, Utilization), BuildError> {
+    progress: Progress,
+) -> Result<(u32, Vec<Attempt>, Vec<ClockFigure>, Utilization), BuildError> {
+    remove_seed_logs(dir);
+    let mut attempts = Vec::new();
+    let mut last_utilization = Utilization::default();
+    for (i, &seed) in opts.seeds.iter().enumerate() {
+        match place_and_route_once(opts, dir, seed)? {
+            Outcome::Met(clocks, utilization) => {
+                attempts.push(Attempt {
+                    seed,
+                    timing_met: true,
+                    clocks: clocks.clone(),
+                });
+                return Ok((seed, attempts, clocks, utilization));
+            }
+            Outcome::Missed(clocks, utilization) => {
+                let kept = dir.join(format!("nextpnr-seed{seed}.log"));
+                std::fs::rename(dir.join("nextpnr.log"), &kept).map_err(io(&kept))?;
+                let next = match opts.seeds.get(i + 1) {
+                    Some(n) => format!("trying seed {n}"),
+                    None => "no seed left".to_string(),
+                };
+                progress(&format!(
+                    "      seed {seed}: {}; {next}  (log: {})",
+                    missed(&clocks),
+                    kept.display()
+                ));
+                attempts.push(Attempt {
+                    seed,
+                    timing_met: false,
+                    clocks,
+                });
+                last_utilization = utilization;
+            }
+        }
+    }
+    let log = match attempts.last() {
+        Some(a) => dir.join(format!("nextpnr-seed{}.log", a.seed)),
+        None => {
+            return Err(BuildError::Unexpected(
+                "no placement seed to try".to_string(),
+            ))
+        }
+    };
+    Err(record_timing(opts, last_utilization, attempts, log))
+}
+
+/// Logs of missed attempts from an earlier build into the same directory.
+fn remove_seed_logs(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("nextpnr-seed") && name.ends_with(".log") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// nextpnr at `seed`: every clock constrained by the LPF (the PLL's output derived from its
+/// input), no default frequency, no `--timing-allow-fail`.
+fn place_and_route_once(opts: &BuildOptions, dir: &Path, seed: u32) -> Result<Outcome, BuildError> {
     let part = opts.board.part;
     let speed = part.speed.to_string();
-    let seed = opts.seed.to_string();
+    let seed = seed.to_string();
     let lpf = format!("{}.lpf", opts.board.name);
     let config = format!("{}.config", opts.board.name);
     let json = format!("{TOP}.json");
@@ -280,15 +377,11 @@ fn place_and_route(
     };
     report::name_clocks(&mut figures.0, opts.board.clock.port);
     match result {
-        Ok(_) => check_constrained(opts.board, figures),
-        Err(_) if figures.0.iter().any(|c| !c.met) => {
-            let e = BuildError::Timing {
-                clocks: figures.0,
-                report: dir.join("report.json"),
-                log: dir.join("nextpnr.log"),
-            };
-            Err(record_timing(opts, figures.1, e))
+        Ok(_) => {
+            let (clocks, utilization) = check_constrained(opts.board, figures)?;
+            Ok(Outcome::Met(clocks, utilization))
         }
+        Err(_) if figures.0.iter().any(|c| !c.met) => Ok(Outcome::Missed(figures.0, figures.1)),
         Err(e) => Err(e),
     }
 }
@@ -313,25 +406,31 @@ fn check_constrained(
 }
 
 /// A timing failure keeps its figures: they go into `report.json` before the build stops.
-fn record_timing(opts: &BuildOptions, utilization: Utilization, e: BuildError) -> BuildError {
-    if let BuildError::Timing { clocks, .. } = &e {
-        let partial = serde_json::json!({
-            "board": opts.board.name,
-            "part": part_name(opts.board),
-            "engine": opts.params,
-            "seed": opts.seed,
-            "timing_met": false,
-            "clocks": clocks,
-            "utilization": utilization,
-            "bitstream": null,
-        });
-        let _ = tools::write(
-            &opts.out,
-            "report.json",
-            &serde_json::to_string_pretty(&partial).unwrap_or_default(),
-        );
+fn record_timing(
+    opts: &BuildOptions,
+    utilization: Utilization,
+    attempts: Vec<Attempt>,
+    log: PathBuf,
+) -> BuildError {
+    let partial = serde_json::json!({
+        "board": opts.board.name,
+        "part": part_name(opts.board),
+        "engine": opts.params,
+        "attempts": attempts,
+        "timing_met": false,
+        "utilization": utilization,
+        "bitstream": null,
+    });
+    let _ = tools::write(
+        &opts.out,
+        "report.json",
+        &serde_json::to_string_pretty(&partial).unwrap_or_default(),
+    );
+    BuildError::Timing {
+        attempts,
+        report: opts.out.join("report.json"),
+        log,
     }
-    e
 }
 
 fn part_name(board: &Board) -> String {
@@ -382,13 +481,13 @@ pub fn build(opts: &BuildOptions, progress: Progress) -> Result<BuildReport, Bui
     let synthesis = synth(&dir)?;
     seconds.synthesis = t.elapsed().as_secs_f64();
     progress(&format!(
-        "[3/4] place and route (nextpnr-ecp5 on {}, seed {}; a few minutes)  [synthesis: {:.1} s, {synthesis}]",
+        "[3/4] place and route (nextpnr-ecp5 on {}, seeds {:?} in turn until one meets timing; a few minutes each)  [synthesis: {:.1} s, {synthesis}]",
         part_name(opts.board),
-        opts.seed,
+        opts.seeds,
         seconds.synthesis
     ));
     let t = Instant::now();
-    let (clocks, utilization) = place_and_route(opts, &dir)?;
+    let (seed, attempts, clocks, utilization) = place_and_route(opts, &dir, progress)?;
     seconds.place_and_route = t.elapsed().as_secs_f64();
     progress(&format!(
         "[4/4] bitstream (ecppack)  [place and route: {:.1} s]",
@@ -411,7 +510,8 @@ pub fn build(opts: &BuildOptions, progress: Progress) -> Result<BuildReport, Bui
         title: opts.board.title,
         part: part_name(opts.board),
         engine: opts.params.clone(),
-        seed: opts.seed,
+        seed,
+        attempts,
         timing_met: clocks.iter().all(|c| c.met),
         clocks,
         utilization,

@@ -11,7 +11,7 @@ fn synthesizes(board: &Board) {
         board,
         params: EngineParams::new(DEFAULT_HOSTS, 0),
         out: out.clone(),
-        seed: 1,
+        seeds: vec![1],
     };
     let mut lines = Vec::new();
     let stats = flow::synthesize(&opts, &mut |l: &str| lines.push(l.to_string()))

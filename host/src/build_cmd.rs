@@ -37,9 +37,10 @@ pub struct BuildArgs {
     /// Token timeout in 8 ns cycles.
     #[arg(long, default_value_t = exo_engine::params::DEFAULT_TOKEN_TIMEOUT_CYCLES)]
     pub token_timeout_cycles: u32,
-    /// nextpnr's placement seed.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u32,
+    /// nextpnr's placement seed: only this one. Without it, seeds 1 to 4 are tried in turn
+    /// until one meets timing (the report lists each attempt).
+    #[arg(long)]
+    pub seed: Option<u32>,
 }
 
 fn list() -> ExitCode {
@@ -63,6 +64,17 @@ fn print_summary(report: &BuildReport, out: &std::path::Path) {
         "engine      {} hosts, host id {}",
         report.engine.hosts, report.engine.host_id
     );
+    for a in report.attempts.iter().filter(|a| !a.timing_met) {
+        let worst = a
+            .clocks
+            .iter()
+            .filter(|c| !c.met)
+            .map(|c| format!("{} at {:.2} MHz", c.clock, c.fmax_mhz))
+            .collect::<Vec<_>>()
+            .join(", ");
+        println!("seed {:<7}missed: {worst}", a.seed);
+    }
+    println!("seed        {} (met timing)", report.seed);
     for c in &report.clocks {
         println!(
             "Fmax        {:.2} MHz (constraint {:.2} MHz)  {}",
@@ -119,7 +131,10 @@ pub fn run(args: BuildArgs) -> ExitCode {
         board,
         params,
         out: out.clone(),
-        seed: args.seed,
+        seeds: match args.seed {
+            Some(seed) => vec![seed],
+            None => flow::DEFAULT_SEEDS.to_vec(),
+        },
     };
     let mut progress = |line: &str| eprintln!("exo build: {line}");
     match flow::build(&opts, &mut progress) {
