@@ -267,25 +267,50 @@ enum Outcome {
     Missed(Vec<ClockFigure>, Utilization),
 }
 
+/// The place and route that met timing, and every attempt up to it.
+struct Placed {
+    seed: u32,
+    attempts: Vec<Attempt>,
+    clocks: Vec<ClockFigure>,
+    utilization: Utilization,
+}
+
 /// Place and route with each of `opts.seeds` until one meets timing. Returns that seed's
 /// figures and every attempt; when none meets timing, the error lists them all.
 fn place_and_route(
     opts: &BuildOptions,
     dir: &Path,
     progress: Progress,
-) -> Result<(u32, Vec<Attempt>, Vec<ClockFigure>, Utilization), BuildError> {
+) -> Result<Placed, BuildError> {
     remove_seed_logs(dir);
+    try_seeds(opts, dir, progress, &mut |seed| {
+        place_and_route_once(opts, dir, seed)
+    })
+}
+
+/// The seed loop of [`place_and_route`], with the run of one seed given (tests replace it).
+fn try_seeds(
+    opts: &BuildOptions,
+    dir: &Path,
+    progress: Progress,
+    run: &mut dyn FnMut(u32) -> Result<Outcome, BuildError>,
+) -> Result<Placed, BuildError> {
     let mut attempts = Vec::new();
     let mut last_utilization = Utilization::default();
     for (i, &seed) in opts.seeds.iter().enumerate() {
-        match place_and_route_once(opts, dir, seed)? {
+        match run(seed)? {
             Outcome::Met(clocks, utilization) => {
                 attempts.push(Attempt {
                     seed,
                     timing_met: true,
                     clocks: clocks.clone(),
                 });
-                return Ok((seed, attempts, clocks, utilization));
+                return Ok(Placed {
+                    seed,
+                    attempts,
+                    clocks,
+                    utilization,
+                });
             }
             Outcome::Missed(clocks, utilization) => {
                 let kept = dir.join(format!("nextpnr-seed{seed}.log"));
@@ -480,14 +505,28 @@ pub fn build(opts: &BuildOptions, progress: Progress) -> Result<BuildReport, Bui
     let t = Instant::now();
     let synthesis = synth(&dir)?;
     seconds.synthesis = t.elapsed().as_secs_f64();
+    let seeds = match opts.seeds.as_slice() {
+        [one] => format!("seed {one}"),
+        many => format!(
+            "seeds {} in turn until one meets timing",
+            many.iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
     progress(&format!(
-        "[3/4] place and route (nextpnr-ecp5 on {}, seeds {:?} in turn until one meets timing; a few minutes each)  [synthesis: {:.1} s, {synthesis}]",
+        "[3/4] place and route (nextpnr-ecp5 on {}, {seeds}; a few minutes each)  [synthesis: {:.1} s, {synthesis}]",
         part_name(opts.board),
-        opts.seeds,
         seconds.synthesis
     ));
     let t = Instant::now();
-    let (seed, attempts, clocks, utilization) = place_and_route(opts, &dir, progress)?;
+    let Placed {
+        seed,
+        attempts,
+        clocks,
+        utilization,
+    } = place_and_route(opts, &dir, progress)?;
     seconds.place_and_route = t.elapsed().as_secs_f64();
     progress(&format!(
         "[4/4] bitstream (ecppack)  [place and route: {:.1} s]",
@@ -527,4 +566,110 @@ pub fn build(opts: &BuildOptions, progress: Progress) -> Result<BuildReport, Bui
         &serde_json::to_string_pretty(&report).unwrap_or_default(),
     )?;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clock(fmax_mhz: f64) -> ClockFigure {
+        ClockFigure {
+            clock: "clock".into(),
+            net: "net".into(),
+            fmax_mhz,
+            constraint_mhz: CLOCK_MHZ,
+            met: fmax_mhz >= CLOCK_MHZ,
+        }
+    }
+
+    /// What a sweep over fake results did: its result (seed and attempts), the seeds it ran,
+    /// and its directory.
+    struct Sweep {
+        got: Result<(u32, Vec<Attempt>), BuildError>,
+        ran: Vec<u32>,
+        dir: PathBuf,
+    }
+
+    /// Runs the seed loop over fake place-and-route results (Fmax per seed), in a fresh
+    /// directory where each run leaves a `nextpnr.log`.
+    fn sweep(seeds: &[u32], fmax: &[(u32, f64)]) -> Sweep {
+        let dir = std::env::temp_dir().join(format!(
+            "exo-seed-sweep-{}-{}",
+            std::process::id(),
+            seeds.len() * 100 + fmax.len()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let opts = BuildOptions {
+            board: &crate::colorlight_5a_75b::V8_0,
+            params: EngineParams::new(8, 0),
+            out: dir.clone(),
+            seeds: seeds.to_vec(),
+        };
+        let mut ran = Vec::new();
+        let mut run = |seed: u32| {
+            ran.push(seed);
+            std::fs::write(dir.join("nextpnr.log"), format!("seed {seed}")).unwrap();
+            let f = fmax.iter().find(|(s, _)| *s == seed).map_or(0.0, |p| p.1);
+            let clocks = vec![clock(f)];
+            Ok(if f >= CLOCK_MHZ {
+                Outcome::Met(clocks, Utilization::default())
+            } else {
+                Outcome::Missed(clocks, Utilization::default())
+            })
+        };
+        let got = try_seeds(&opts, &dir, &mut |_| {}, &mut run).map(|p| (p.seed, p.attempts));
+        Sweep { got, ran, dir }
+    }
+
+    #[test]
+    fn the_first_seed_that_meets_timing_is_kept_and_the_rest_are_not_run() {
+        let Sweep { got, ran, dir } = sweep(&[1, 2, 3, 4], &[(1, 122.5), (2, 127.2), (3, 130.0)]);
+        let (seed, attempts) = got.expect("seed 2 meets timing");
+        assert_eq!(seed, 2);
+        assert_eq!(ran, vec![1, 2]);
+        let met: Vec<(u32, bool)> = attempts.iter().map(|a| (a.seed, a.timing_met)).collect();
+        assert_eq!(met, vec![(1, false), (2, true)]);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("nextpnr-seed1.log")).unwrap(),
+            "seed 1",
+            "the missed attempt's log is kept"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("nextpnr.log")).unwrap(),
+            "seed 2"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn no_seed_meeting_timing_is_an_error_that_lists_every_attempt() {
+        let Sweep { got, ran, dir } = sweep(&[3, 4], &[(3, 119.0), (4, 124.99)]);
+        assert_eq!(ran, vec![3, 4]);
+        match got {
+            Err(BuildError::Timing { attempts, log, .. }) => {
+                let seeds: Vec<u32> = attempts.iter().map(|a| a.seed).collect();
+                assert_eq!(seeds, vec![3, 4]);
+                assert!(attempts.iter().all(|a| !a.timing_met));
+                assert_eq!(log, dir.join("nextpnr-seed4.log"));
+                let message = BuildError::Timing {
+                    attempts,
+                    report: dir.join("report.json"),
+                    log,
+                }
+                .to_string();
+                assert!(
+                    message.contains("seed 3: clock (net net) reaches 119.00 MHz"),
+                    "{message}"
+                );
+                assert!(
+                    message.contains("seed 4: clock (net net) reaches 124.99 MHz"),
+                    "{message}"
+                );
+            }
+            other => panic!("expected a timing error, got {:?}", other.map(|r| r.0)),
+        }
+        let report = std::fs::read_to_string(dir.join("report.json")).unwrap();
+        assert!(report.contains("\"timing_met\": false"), "{report}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
